@@ -1,0 +1,43 @@
+"""The catalog of Stripe tables: the generated `catalog.json` and its model.
+
+`load_catalog()` reads the file once per process; the generator lives in
+`tools/generate_catalog.py` and is run by developers, never at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from stripe_dbapi.catalog.model import (
+    DECIMAL,
+    SQL_TYPES,
+    TIMESTAMP,
+    Catalog,
+    Column,
+    Filter,
+    Parent,
+    Table,
+)
+
+CATALOG_PATH = Path(__file__).with_name("catalog.json")
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The packaged catalog, parsed once and shared (it is immutable)."""
+    return Catalog.load(CATALOG_PATH)
+
+
+__all__ = [
+    "CATALOG_PATH",
+    "DECIMAL",
+    "SQL_TYPES",
+    "TIMESTAMP",
+    "Catalog",
+    "Column",
+    "Filter",
+    "Parent",
+    "Table",
+    "load_catalog",
+]
