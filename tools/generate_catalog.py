@@ -1,0 +1,758 @@
+"""Generate `stripe_dbapi/catalog/catalog.json` from stripe-python's typed resources.
+
+Run by developers, never at import time::
+
+    /work/venv/bin/python tools/generate_catalog.py          # rewrite the file
+    /work/venv/bin/python tools/generate_catalog.py --check  # exit 1 if it is stale
+
+Sources, in order of trust:
+
+1. stripe-python (the installed version pins the API version). Its `*_service.py` files
+   give every v1 list endpoint: the path string of `def list(` (read from the source), its
+   return type `ListObject[X]` and its `XListParams` TypedDict (both evaluated against the
+   module's `if TYPE_CHECKING:` imports). The service's `retrieve` and `search` methods
+   give the other paths. Resource classes give the columns: `typing.get_type_hints` for the
+   types, the attribute docstrings (read with `ast`) for the descriptions.
+2. The OpenAPI spec in `../shared/stripe-openapi/spec3-2023-09-12.json`, for what the SDK
+   drops: `format: unix-time` (and `format: decimal`) on a schema property.
+3. `stripe_dbapi/catalog/overrides.json`, hand-kept, each entry with a "why": endpoints
+   skipped, scan defaults, notes, parent columns neither source tells.
+
+Type rule (one place: `_column_type`):
+
+- `str`, ids, `Literal[...]` (enum values kept in `enum`) → VARCHAR; `Decimal`, and a `str`
+  whose name ends in `_decimal` (or whose spec format is `decimal`) → DECIMAL(38,12).
+- `ExpandableField[X]` (`Union[str, X]`) → VARCHAR; `expand` = the object types X,
+  `references` = the top-level table of X when exactly one variant has one.
+- `int` → BIGINT, except unix times → TIMESTAMP WITH TIME ZONE. A field is a unix time when
+  the spec marks the property `format: unix-time`; when the spec does not know the
+  property (a field newer than 2023-08-16), the name rule decides: `created`, `*_at`,
+  `updated`, `*_date`, `*_time`, `*_start`/`*_end` of a period or trial (`period_start`,
+  `current_period_end`, `trial_end` …), `billing_cycle_anchor`, `available_on`,
+  `billed_until`, `active_from`. (Checked against every int field the 2023 spec lacks.)
+- `float` → DOUBLE; `bool` (and `Literal[True]`) → BOOLEAN.
+- Nested objects (StripeObject subclasses), lists, dicts and `metadata` → JSON. An embedded
+  `ListObject` (which Stripe truncates at 10 items) is JSON with `embedded_list` naming
+  the table holding the full list: a child table of this one with that object type,
+  else the top-level table of that object type.
+
+Nullability is the SDK's `Optional`. Columns: `id`, `object`, the other fields sorted by
+name, then filter-only columns sorted by name.
+
+Parent rule: a `{param}` in the list path makes the table whose list path is the prefix the
+parent (`in: "path"`). The parent column is the path placeholder, or, when the placeholder
+is `{id}`, the name the retrieve path uses at that position (`/v1/transfers/{transfer}/
+reversals/{id}` → `transfer`), else the last segment of the parent's object type
+(`billing.meter` → `meter`). A required list parameter naming an object type (in the
+endpoint's namespace first: `issuing/tokens?card=` → `issuing.card`) makes that object's
+top-level table the parent (`in: "query"`). When the child rows have no field of the
+column's name, the column is filter-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import decimal
+import importlib
+import inspect
+import json
+import re
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import stripe
+import typing_extensions
+from stripe._list_object import ListObject
+from stripe._request_options import RequestOptions
+from stripe._stripe_object import StripeObject
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG_PATH = ROOT / "stripe_dbapi" / "catalog" / "catalog.json"
+OVERRIDES_PATH = ROOT / "stripe_dbapi" / "catalog" / "overrides.json"
+SPEC_PATH = ROOT.parent / "shared" / "stripe-openapi" / "spec3-2023-09-12.json"
+
+TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
+DECIMAL = "DECIMAL(38,12)"
+PAGINATION_PARAMS = frozenset({"limit", "starting_after", "ending_before", "expand"})
+RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
+MAX_DESCRIPTION = 160
+
+_UNIX_TIME_NAMES = re.compile(
+    r"^(created|updated|billing_cycle_anchor|available_on|billed_until|active_from"
+    r"|.*_at|.*_date|.*_time|(current_)?period_(start|end)|trial_(start|end))$"
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+# --------------------------------------------------------------------------- SDK scan
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One `def list(` of a stripe-python service, with its sibling methods' paths."""
+
+    list_path: str
+    module: str
+    service: str
+    returns: str
+    params: str | None
+    retrieve_path: str | None
+    search_path: str | None
+
+
+def sdk_list_endpoints() -> list[Endpoint]:
+    """Every v1 list endpoint of the installed stripe-python, sorted by path."""
+    root = Path(stripe.__file__).parent
+    found: list[Endpoint] = []
+    for file in sorted(root.rglob("*_service.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        rel = file.relative_to(root.parent).with_suffix("")
+        module = ".".join(rel.parts)
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            methods = {
+                fn.name: fn
+                for fn in cls.body
+                if isinstance(fn, ast.FunctionDef) and fn.name in ("list", "retrieve", "search")
+            }
+            listing = methods.get("list")
+            if listing is None or not (_path_of(listing) or "").startswith("/v1/"):
+                continue
+            params = next((a.annotation for a in listing.args.args if a.arg == "params"), None)
+            found.append(
+                Endpoint(
+                    list_path=_path_of(listing) or "",
+                    module=module,
+                    service=cls.name,
+                    returns=_unquote(ast.unparse(listing.returns)) if listing.returns else "",
+                    params=_params_class_name(params),
+                    retrieve_path=_path_of(methods["retrieve"]) if "retrieve" in methods else None,
+                    search_path=_path_of(methods["search"]) if "search" in methods else None,
+                )
+            )
+    return sorted(found, key=lambda e: e.list_path)
+
+
+def _path_of(fn: ast.FunctionDef) -> str | None:
+    for node in ast.walk(fn):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("/v")
+        ):
+            return node.value
+    return None
+
+
+def _unquote(text: str) -> str:
+    return text.strip("'\"")
+
+
+def _params_class_name(annotation: ast.expr | None) -> str | None:
+    if annotation is None:
+        return None
+    names = re.findall(r"(\w+Params)\b", ast.unparse(annotation))
+    return names[0] if names else None
+
+
+@cache
+def _namespace(module_name: str) -> dict[str, Any]:
+    """The module's globals plus the names it imports under `if TYPE_CHECKING:`."""
+    module = importlib.import_module(module_name)
+    ns = dict(vars(module))
+    tree = ast.parse(inspect.getsource(module))
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            for imp in node.body:
+                if isinstance(imp, ast.ImportFrom) and imp.module:
+                    source = importlib.import_module(imp.module)
+                    for alias in imp.names:
+                        ns[alias.asname or alias.name] = getattr(source, alias.name)
+    return ns
+
+
+def _class_namespace(cls: type) -> dict[str, Any]:
+    ns: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        if base.__module__.startswith("stripe"):
+            ns.update(_namespace(base.__module__))
+    return ns
+
+
+def own_type_hints(cls: type) -> dict[str, Any]:
+    """Resolved annotations declared on `cls` itself (not its bases), in source order."""
+    hints = typing.get_type_hints(cls, globalns=_class_namespace(cls))
+    return {k: hints[k] for k in cls.__dict__.get("__annotations__", {}) if k in hints}
+
+
+@cache
+def field_docs(cls: type) -> dict[str, str]:
+    """Attribute docstrings of `cls` (the string literal after each annotated field), raw."""
+    tree = ast.parse(inspect.getsource(sys.modules[cls.__module__]))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+            docs: dict[str, str] = {}
+            body = node.body
+            for here, after in zip(body, body[1:], strict=False):
+                if (
+                    isinstance(here, ast.AnnAssign)
+                    and isinstance(here.target, ast.Name)
+                    and isinstance(after, ast.Expr)
+                    and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str)
+                ):
+                    docs[here.target.id] = after.value.value
+            return docs
+    return {}
+
+
+def short(text: str | None) -> str:
+    """First sentence of a docstring, markdown links flattened, at most 160 characters."""
+    if not text:
+        return ""
+    text = _MD_LINK.sub(r"\1", " ".join(text.split()))
+    match = re.search(r"(?<=[a-z0-9)`'\"])\.(\s|$)", text)
+    if match:
+        text = text[: match.start() + 1]
+    if len(text) > MAX_DESCRIPTION:
+        text = text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def resource_classes(endpoint: Endpoint) -> list[type]:
+    """The resource classes a list endpoint returns (several when polymorphic)."""
+    annotation = eval(endpoint.returns, _namespace(endpoint.module))  # noqa: S307 (SDK text)
+    (item,) = typing.get_args(annotation)
+    return list(typing.get_args(item)) if typing.get_origin(item) is Union else [item]
+
+
+def params_class(endpoint: Endpoint) -> type | None:
+    if endpoint.params is None:
+        return None
+    cls = _namespace(endpoint.module).get(endpoint.params)
+    if cls is None or not typing_extensions.is_typeddict(cls):
+        return None
+    return cls
+
+
+def list_params(cls: type) -> dict[str, tuple[Any, bool]]:
+    """The endpoint's own list params: name → (resolved type, required)."""
+    base = set(RequestOptions.__annotations__)
+    ns = _namespace(cls.__module__)
+    result: dict[str, tuple[Any, bool]] = {}
+    for name, raw in cls.__annotations__.items():
+        if name in base:
+            continue
+        tp = typing.get_type_hints(_single(name, raw), globalns=ns)[name]
+        result[name] = (tp, name in cls.__required_keys__)
+    return result
+
+
+def _single(name: str, annotation: Any) -> Any:
+    holder = type("_Holder", (), {"__annotations__": {name: annotation}})
+    return holder
+
+
+# --------------------------------------------------------------------------- types
+
+
+@cache
+def spec_schemas() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as fh:
+        schemas: dict[str, Any] = json.load(fh)["components"]["schemas"]
+    return schemas
+
+
+def _spec_property(object_name: str, field: str) -> dict[str, Any] | None:
+    schema = spec_schemas().get(object_name)
+    if schema is None:
+        return None
+    prop: dict[str, Any] | None = schema.get("properties", {}).get(field)
+    return prop
+
+
+def is_unix_time(object_names: list[str], field: str) -> bool:
+    """The spec's `format: unix-time` when it knows the field, else the name rule."""
+    known = [p for p in (_spec_property(o, field) for o in object_names) if p is not None]
+    if known:
+        return any(p.get("format") == "unix-time" for p in known)
+    return bool(_UNIX_TIME_NAMES.match(field))
+
+
+def _strip_optional(tp: Any) -> tuple[Any, bool]:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(tp))
+        if len(args) == 1:
+            return args[0], nullable
+        return Union[tuple(args)], nullable  # noqa: UP007 (runtime Union of a tuple)
+    return tp, False
+
+
+def _members(tp: Any) -> list[Any]:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return list(typing.get_args(tp))
+    return [tp]
+
+
+def _is_resource(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, StripeObject) and hasattr(tp, "OBJECT_NAME")
+
+
+@dataclass
+class ColumnType:
+    type: str
+    nullable: bool
+    enum: list[str] | None = None
+    expand: list[str] | None = None
+    list_of: list[str] | None = None  # object types of an embedded ListObject
+
+
+def column_type(tp: Any, field: str, object_names: list[str]) -> ColumnType:
+    """The SQL type of one resource field (the rule in the module docstring)."""
+    tp, nullable = _strip_optional(tp)
+    members = _members(tp)
+    literals = [a for m in members if typing.get_origin(m) is Literal for a in typing.get_args(m)]
+    plain = [m for m in members if typing.get_origin(m) is not Literal]
+    if literals and all(isinstance(v, bool) for v in literals) and not plain:
+        return ColumnType("BOOLEAN", nullable)
+    if literals and all(m is str for m in plain):
+        return ColumnType("VARCHAR", nullable, enum=sorted(str(v) for v in literals))
+    resources = [m for m in plain if _is_resource(m)]
+    if str in plain and resources and len(resources) + 1 == len(plain):
+        return ColumnType("VARCHAR", nullable, expand=[r.OBJECT_NAME for r in resources])
+    if len(plain) == 1:
+        only = plain[0]
+        if only is str:
+            prop = next((_spec_property(o, field) for o in object_names), None) or {}
+            if field.endswith("_decimal") or prop.get("format") == "decimal":
+                return ColumnType(DECIMAL, nullable)
+            return ColumnType("VARCHAR", nullable)
+        if only is decimal.Decimal:
+            return ColumnType(DECIMAL, nullable)
+        if only is bool:
+            return ColumnType("BOOLEAN", nullable)
+        if only is int:
+            return ColumnType(
+                TIMESTAMP if is_unix_time(object_names, field) else "BIGINT", nullable
+            )
+        if only is float:
+            return ColumnType("DOUBLE", nullable)
+        origin = typing.get_origin(only)
+        if origin is ListObject or (isinstance(origin, type) and issubclass(origin, ListObject)):
+            (item,) = typing.get_args(only)
+            objs = [m.OBJECT_NAME for m in _members(item) if _is_resource(m)]
+            return ColumnType("JSON", nullable, list_of=objs)
+    return ColumnType("JSON", nullable)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_name(list_path: str) -> str:
+    """`/v1/invoices/{invoice}/lines` → `invoices_lines`."""
+    parts = list_path.removeprefix("/v1/").split("/")
+    return "_".join(p for p in parts if not _PLACEHOLDER.fullmatch(p))
+
+
+def load_overrides() -> dict[str, Any]:
+    with OVERRIDES_PATH.open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+@dataclass
+class _Draft:
+    """A table being built: the endpoint, its classes and its column dicts."""
+
+    endpoint: Endpoint
+    name: str
+    classes: list[type]
+    columns: dict[str, dict[str, Any]]
+    list_of: dict[str, list[str]]
+    table: dict[str, Any]
+
+    @property
+    def objects(self) -> list[str]:
+        return [c.OBJECT_NAME for c in self.classes]
+
+
+def _column(name: str, ctype: ColumnType, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": ctype.type,
+        "nullable": ctype.nullable,
+        "description": description,
+        "enum": ctype.enum,
+        "expand": ctype.expand,
+        "references": None,
+        "filter_only": False,
+        "embedded_list": None,
+    }
+
+
+def _resource_columns(
+    classes: list[type],
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """The union of the classes' fields as column dicts, and the embedded lists' objects."""
+    objects = [c.OBJECT_NAME for c in classes]
+    columns: dict[str, dict[str, Any]] = {}
+    list_of: dict[str, list[str]] = {}
+    seen_in: dict[str, int] = {}
+    for cls in classes:
+        docs = field_docs(cls)
+        for name, tp in own_type_hints(cls).items():
+            if name.startswith("_") or name == "OBJECT_NAME":
+                continue
+            ctype = column_type(tp, name, objects)
+            if ctype.list_of is not None:
+                list_of[name] = ctype.list_of
+            seen_in[name] = seen_in.get(name, 0) + 1
+            doc = docs.get(name) or (_spec_property(cls.OBJECT_NAME, name) or {}).get("description")
+            new = _column(name, ctype, short(doc))
+            old = columns.get(name)
+            if old is None:
+                columns[name] = new
+            else:
+                columns[name] = _merge_columns(old, new)
+    for name, count in seen_in.items():
+        if count < len(classes):
+            columns[name]["nullable"] = True  # absent from some variants
+    return columns, list_of
+
+
+def _merge_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One column for a field that several variants of a polymorphic list carry."""
+    merged = dict(old)
+    merged["nullable"] = old["nullable"] or new["nullable"]
+    if old["type"] != new["type"]:
+        merged["type"] = "JSON"  # the variants disagree; keep the value, not a guess
+    for key in ("enum", "expand"):
+        values = sorted(set(old[key] or ()) | set(new[key] or ()))
+        merged[key] = values or None
+    merged["description"] = old["description"] or new["description"]
+    return merged
+
+
+def _placeholders(path: str) -> list[str]:
+    return _PLACEHOLDER.findall(path)
+
+
+def _retrieve_path(draft: _Draft, parent_column: str | None) -> str | None:
+    """The service's retrieve path with the object id as `{id}`, the parent key by column."""
+    path = draft.endpoint.retrieve_path
+    if path is None:
+        return None
+    names = _placeholders(path)
+    if not names:
+        return None
+    renames = {names[-1]: "id"}
+    if parent_column is not None and len(names) > 1:
+        renames[names[-2]] = parent_column
+    return _PLACEHOLDER.sub(lambda m: "{" + renames.get(m.group(1), m.group(1)) + "}", path)
+
+
+def _namespace_of(list_path: str) -> str | None:
+    """`/v1/issuing/tokens` → `issuing`; top-level paths have none."""
+    parts = [p for p in list_path.removeprefix("/v1/").split("/") if not p.startswith("{")]
+    return parts[0] if len(parts) > 1 else None
+
+
+def build_catalog() -> dict[str, Any]:
+    """The catalog as the JSON-ready dict `model.Catalog.from_dict` reads."""
+    overrides = load_overrides()
+    skipped = {s["path"] for s in overrides.get("skip", [])}
+    drafts: dict[str, _Draft] = {}
+    for endpoint in sdk_list_endpoints():
+        if endpoint.list_path in skipped:
+            continue
+        classes = resource_classes(endpoint)
+        columns, list_of = _resource_columns(classes)
+        name = table_name(endpoint.list_path)
+        if name in drafts:
+            raise SystemExit(f"Two list endpoints map to table `{name}`; add a skip override.")
+        drafts[name] = _Draft(endpoint, name, classes, columns, list_of, {})
+
+    by_path = {d.endpoint.list_path: d for d in drafts.values()}
+    top_level: dict[str, str] = {}
+    for d in drafts.values():
+        if not _placeholders(d.endpoint.list_path) and len(d.classes) == 1:
+            top_level.setdefault(d.objects[0], d.name)
+
+    table_overrides: dict[str, Any] = overrides.get("tables", {})
+    for d in drafts.values():
+        _fill_table(d, by_path, top_level, table_overrides.get(d.name, {}))
+    for d in drafts.values():
+        _link_columns(d, drafts, top_level)
+    for d in drafts.values():
+        parent = d.table["parent"]
+        if parent and parent["table"]:
+            drafts[parent["table"]].table["children"].append(d.name)
+    tables = []
+    for name in sorted(drafts):
+        table = drafts[name].table
+        table["children"] = sorted(table["children"])
+        tables.append(table)
+    return {"api_version": stripe.api_version, "tables": tables}
+
+
+def _fill_table(
+    d: _Draft,
+    by_path: dict[str, _Draft],
+    top_level: dict[str, str],
+    override: dict[str, Any],
+) -> None:
+    endpoint = d.endpoint
+    notes: list[str] = []
+    parent = _path_parent(d, by_path, override)
+    params_cls = params_class(endpoint)
+    params = list_params(params_cls) if params_cls else {}
+    required = sorted(p for p, (_, req) in params.items() if req)
+    if parent is None:
+        parent = _query_parent(d, required, top_level, override)
+    filter_only: dict[str, dict[str, Any]] = {}
+    if parent is not None and parent["column"] not in d.columns:
+        what = parent["table"] or parent["param"]
+        filter_only[parent["column"]] = _column(
+            parent["column"],
+            ColumnType("VARCHAR", True),
+            f"Filter-only: the {what} id this row was listed under ({parent['in']} parameter).",
+        )
+    filters = []
+    for param, (tp, _req) in sorted(params.items()):
+        if param in PAGINATION_PARAMS:
+            continue
+        kind, reason = _filter_kind(tp)
+        if kind is None:
+            notes.append(f"List parameter `{param}` is not exposed: {reason}.")
+            continue
+        if param not in d.columns and param not in filter_only:
+            filter_only[param] = _filter_only_column(param, tp, kind, d, params_cls)
+        filters.append({"param": param, "column": param, "kind": kind})
+        hidden = _hidden_rows_sentences(_param_doc(params_cls, param))
+        notes.extend(f"`{param}` filter: {sentence}" for sentence in hidden)
+    defaults = dict(override.get("defaults", {}))
+    notes = _required_notes(parent, required, defaults) + notes
+    columns = _ordered(d.columns) + [filter_only[k] for k in sorted(filter_only)]
+    for column in filter_only.values():
+        column["filter_only"] = True
+    parent_column = parent["column"] if parent and parent["in"] == "path" else None
+    cls = d.classes[0]
+    d.table = {
+        "name": d.name,
+        "description": short(inspect.getdoc(cls)) if len(d.classes) == 1 else "",
+        "object": override.get("object", d.objects[0]),
+        "list_path": endpoint.list_path,
+        "retrieve_path": _retrieve_path(d, parent_column),
+        "search_path": endpoint.search_path,
+        "parent": parent,
+        "children": [],
+        "columns": columns,
+        "filters": filters,
+        "required": required,
+        "defaults": defaults,
+        "polymorphic": len(d.classes) > 1,
+        "notes": notes + list(override.get("notes", [])),
+    }
+    if len(d.classes) > 1:
+        d.table["description"] = "One of: " + ", ".join(d.objects) + "."
+        d.table["columns"][1]["enum"] = sorted(d.objects)
+    if "description" in override:
+        d.table["description"] = override["description"]
+
+
+def _required_notes(
+    parent: dict[str, Any] | None, required: list[str], defaults: dict[str, str]
+) -> list[str]:
+    """What a query must give so the driver can call the endpoint at all."""
+    notes = []
+    if parent is not None:
+        key, table = parent["column"], parent["table"]
+        if table is None:
+            notes.append(
+                f"Stripe needs `{parent['param']}` ({parent['in']} parameter) and has no list to "
+                f"fan out from: the query must give `{key}` = … or IN (…)."
+            )
+        else:
+            notes.append(
+                f"Each call lists the rows of one `{key}`: give `{key}` = … or IN (…), "
+                f"or the driver fans out over `{table}`."
+            )
+    for param in required:
+        covered = param in defaults or any(k.startswith(param + "[") for k in defaults)
+        if covered or (parent is not None and parent["param"] == param):
+            continue
+        notes.append(f"Stripe requires `{param}`: the query must give `{param}` = … or IN (…).")
+    return notes
+
+
+def _ordered(columns: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`id`, `object`, then the other fields by name."""
+    first = [columns[k] for k in ("id", "object") if k in columns]
+    return first + [columns[k] for k in sorted(columns) if k not in ("id", "object")]
+
+
+def _path_parent(
+    d: _Draft, by_path: dict[str, _Draft], override: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The parent whose id sits in the list path (see the module docstring's rule)."""
+    path = d.endpoint.list_path
+    names = _placeholders(path)
+    if not names:
+        return None
+    placeholder = names[-1]
+    prefix = path[: path.rindex("/{" + placeholder + "}")]
+    parent = by_path.get(prefix)
+    candidates = []
+    if "parent_column" in override:
+        candidates.append(override["parent_column"])
+    if placeholder == "id":
+        retrieve = d.endpoint.retrieve_path
+        named = _placeholders(retrieve) if retrieve else []
+        if len(named) > 1:
+            candidates.append(named[-2])
+    else:
+        candidates.append(placeholder)
+    if parent is not None:
+        candidates.append(parent.objects[0].rsplit(".", 1)[-1])
+    column = next((c for c in candidates if c in d.columns), candidates[0])
+    return {
+        "table": parent.name if parent else None,
+        "column": column,
+        "param": placeholder,
+        "in": "path",
+    }
+
+
+def _query_parent(
+    d: _Draft, required: list[str], top_level: dict[str, str], override: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The parent named by a required list parameter (`subscription_items?subscription=`)."""
+    if "parent" in override:
+        parent: dict[str, Any] | None = override["parent"]
+        return parent
+    namespace = _namespace_of(d.endpoint.list_path)
+    for param in required:
+        objects = ([f"{namespace}.{param}"] if namespace else []) + [param]
+        table = next((top_level[o] for o in objects if o in top_level), None)
+        if table is not None and table != d.name:
+            return {"table": table, "column": param, "param": param, "in": "query"}
+    return None
+
+
+def _filter_kind(tp: Any) -> tuple[Literal["eq", "range"] | None, str]:
+    """("range" | "eq", "") for a list parameter the planner can send, else (None, why)."""
+    tp, _ = _strip_optional(tp)
+    members = _members(tp)
+    dicts = [m for m in members if typing_extensions.is_typeddict(m)]
+    if any(set(m.__annotations__) and set(m.__annotations__) <= RANGE_KEYS for m in dicts):
+        return "range", ""
+    if dicts:
+        return None, "it takes a nested object"
+    if any(typing.get_origin(m) in (list, typing.List) for m in members):  # noqa: UP006
+        return None, "it takes an array"
+    return "eq", ""
+
+
+def _filter_only_column(
+    param: str, tp: Any, kind: str, d: _Draft, params_cls: type | None
+) -> dict[str, Any]:
+    """A column for a list parameter that is not a field of the rows."""
+    if kind == "range":
+        ctype = ColumnType(TIMESTAMP if is_unix_time(d.objects, param) else "BIGINT", True)
+    else:
+        ctype = column_type(tp, param, d.objects)
+        ctype.nullable = True
+        if ctype.type == "JSON":
+            ctype = ColumnType("VARCHAR", True)
+    doc = short(_param_doc(params_cls, param))
+    return _column(param, ctype, ("Filter-only: " + doc)[:MAX_DESCRIPTION])
+
+
+def _hidden_rows_sentences(doc: str) -> list[str]:
+    """Sentences of a parameter's doc that say the unfiltered list hides rows."""
+    sentences = re.split(r"(?<=\.)\s+", doc)
+    return [s for s in sentences if "will not include" in s]
+
+
+def _param_doc(params_cls: type | None, param: str) -> str:
+    if params_cls is None:
+        return ""
+    return " ".join(field_docs(params_cls).get(param, "").split())
+
+
+def _link_columns(d: _Draft, drafts: dict[str, _Draft], top_level: dict[str, str]) -> None:
+    """Fill `references` and `embedded_list`, which need every table to be known."""
+    parent = d.table["parent"]
+    namespace = _namespace_of(d.endpoint.list_path)
+    for column in d.table["columns"]:
+        name = column["name"]
+        if column["expand"] and len(column["expand"]) == 1:
+            column["references"] = top_level.get(column["expand"][0])
+        elif column["filter_only"]:
+            objects = ([f"{namespace}.{name}"] if namespace else []) + [name]
+            column["references"] = next((top_level[o] for o in objects if o in top_level), None)
+        if parent and parent["table"] and name == parent["column"] and not column["references"]:
+            column["references"] = parent["table"]
+        if name in d.list_of:
+            column["embedded_list"] = _embedded_table(d, d.list_of[name], drafts, top_level)
+
+
+def _embedded_table(
+    d: _Draft, objects: list[str], drafts: dict[str, _Draft], top_level: dict[str, str]
+) -> str | None:
+    for other in drafts.values():
+        parent = other.table["parent"]
+        if parent and parent["table"] == d.name and set(other.objects) == set(objects):
+            return other.name
+    if len(objects) == 1:
+        return top_level.get(objects[0])
+    return None
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render(catalog: dict[str, Any]) -> str:
+    """Compact, deterministic JSON with one table per line, so diffs stay readable."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    tables = ",\n".join(dump(t) for t in catalog["tables"])
+    return '{"api_version":' + dump(catalog["api_version"]) + ',"tables":[\n' + tables + "\n]}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed catalog.json is stale"
+    )
+    args = parser.parse_args(argv)
+    catalog = build_catalog()
+    text = render(catalog)
+    relative = CATALOG_PATH.relative_to(ROOT)
+    if args.check:
+        current = CATALOG_PATH.read_text(encoding="utf-8") if CATALOG_PATH.exists() else None
+        if current != text:
+            print(
+                f"{relative} is stale: it differs from what the generator produces; "
+                "run `python tools/generate_catalog.py` and commit the result.",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{relative} is up to date.")
+        return 0
+    CATALOG_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {relative} ({len(catalog['tables'])} tables, {len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
