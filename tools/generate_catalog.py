@@ -13,7 +13,8 @@ Sources, in order of trust:
    module's `if TYPE_CHECKING:` imports). The service's `retrieve` and `search` methods
    give the other paths. Resource classes give the columns: `typing.get_type_hints` for the
    types, the attribute docstrings (read with `ast`) for the descriptions.
-2. The OpenAPI spec in `../shared/stripe-openapi/spec3-2023-09-12.json`, for what the SDK
+2. The OpenAPI spec in `../shared/stripe-openapi/spec3-2023-09-12.json` (or the file named
+   by the STRIPE_OPENAPI_SPEC environment variable), for what the SDK
    drops: `format: unix-time` (and `format: decimal`) on a schema property.
 3. `stripe_dbapi/catalog/overrides.json`, hand-kept, each entry with a "why": endpoints
    skipped, scan defaults, notes, parent columns neither source tells.
@@ -25,8 +26,10 @@ Type rule (one place: `_column_type`):
 - `ExpandableField[X]` (`Union[str, X]`) → VARCHAR; `expand` = the object types X,
   `references` = the top-level table of X when exactly one variant has one.
 - `int` → BIGINT, except unix times → TIMESTAMP WITH TIME ZONE. A field is a unix time when
-  the spec marks the property `format: unix-time`; when the spec does not know the
-  property (a field newer than 2023-08-16), the name rule decides: `created`, `*_at`,
+  the spec marks the property `format: unix-time`; when the spec or the SDK docstring
+  describes it as "… since the Unix epoch"; when `overrides.json` lists it under
+  `unix_time`; and, only when the spec does not know the property (a field newer than
+  2023-08-16), when the name rule says so: `created`, `*_at`,
   `updated`, `*_date`, `*_time`, `*_start`/`*_end` of a period or trial (`period_start`,
   `current_period_end`, `trial_end` …), `billing_cycle_anchor`, `available_on`,
   `billed_until`, `active_from`. (Checked against every int field the 2023 spec lacks.)
@@ -57,6 +60,7 @@ import decimal
 import importlib
 import inspect
 import json
+import os
 import re
 import sys
 import types
@@ -75,7 +79,12 @@ from stripe._stripe_object import StripeObject
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG_PATH = ROOT / "stripe_dbapi" / "catalog" / "catalog.json"
 OVERRIDES_PATH = ROOT / "stripe_dbapi" / "catalog" / "overrides.json"
-SPEC_PATH = ROOT.parent / "shared" / "stripe-openapi" / "spec3-2023-09-12.json"
+SPEC_PATH = Path(
+    os.environ.get(
+        "STRIPE_OPENAPI_SPEC",
+        ROOT.parent / "shared" / "stripe-openapi" / "spec3-2023-09-12.json",
+    )
+)
 
 TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 DECIMAL = "DECIMAL(38,12)"
@@ -277,11 +286,18 @@ def _spec_property(object_name: str, field: str) -> dict[str, Any] | None:
     return prop
 
 
-def is_unix_time(object_names: list[str], field: str) -> bool:
-    """The spec's `format: unix-time` when it knows the field, else the name rule."""
+def is_unix_time(object_names: list[str], field: str, doc: str = "") -> bool:
+    """Whether an int field is a unix time (the rule in the module docstring)."""
+    if any(f"{o}.{field}" in load_overrides().get("unix_time", {}) for o in object_names):
+        return True
     known = [p for p in (_spec_property(o, field) for o in object_names) if p is not None]
+    if any(p.get("format") == "unix-time" for p in known):
+        return True
+    texts = [doc] + [p.get("description", "") for p in known]
+    if any("Unix epoch" in text for text in texts):
+        return True
     if known:
-        return any(p.get("format") == "unix-time" for p in known)
+        return False
     return bool(_UNIX_TIME_NAMES.match(field))
 
 
@@ -314,7 +330,7 @@ class ColumnType:
     list_of: list[str] | None = None  # object types of an embedded ListObject
 
 
-def column_type(tp: Any, field: str, object_names: list[str]) -> ColumnType:
+def column_type(tp: Any, field: str, object_names: list[str], doc: str = "") -> ColumnType:
     """The SQL type of one resource field (the rule in the module docstring)."""
     tp, nullable = _strip_optional(tp)
     members = _members(tp)
@@ -340,7 +356,7 @@ def column_type(tp: Any, field: str, object_names: list[str]) -> ColumnType:
             return ColumnType("BOOLEAN", nullable)
         if only is int:
             return ColumnType(
-                TIMESTAMP if is_unix_time(object_names, field) else "BIGINT", nullable
+                TIMESTAMP if is_unix_time(object_names, field, doc) else "BIGINT", nullable
             )
         if only is float:
             return ColumnType("DOUBLE", nullable)
@@ -361,6 +377,7 @@ def table_name(list_path: str) -> str:
     return "_".join(p for p in parts if not _PLACEHOLDER.fullmatch(p))
 
 
+@cache
 def load_overrides() -> dict[str, Any]:
     with OVERRIDES_PATH.open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
@@ -410,11 +427,15 @@ def _resource_columns(
         for name, tp in own_type_hints(cls).items():
             if name.startswith("_") or name == "OBJECT_NAME":
                 continue
-            ctype = column_type(tp, name, objects)
+            ctype = column_type(tp, name, objects, docs.get(name, ""))
             if ctype.list_of is not None:
                 list_of[name] = ctype.list_of
             seen_in[name] = seen_in.get(name, 0) + 1
-            doc = docs.get(name) or (_spec_property(cls.OBJECT_NAME, name) or {}).get("description")
+            doc = (
+                docs.get(name)
+                or (_spec_property(cls.OBJECT_NAME, name) or {}).get("description")
+                or _class_doc(tp)
+            )
             new = _column(name, ctype, short(doc))
             old = columns.get(name)
             if old is None:
@@ -425,6 +446,13 @@ def _resource_columns(
         if count < len(classes):
             columns[name]["nullable"] = True  # absent from some variants
     return columns, list_of
+
+
+def _class_doc(tp: Any) -> str | None:
+    """The docstring a nested StripeObject class declares itself, if any."""
+    tp, _ = _strip_optional(tp)
+    doc = tp.__dict__.get("__doc__") if isinstance(tp, type) else None
+    return doc if isinstance(doc, str) else None
 
 
 def _merge_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -529,6 +557,8 @@ def _fill_table(
         if param in PAGINATION_PARAMS:
             continue
         kind, reason = _filter_kind(tp)
+        if kind is not None and d.columns.get(param, {}).get("type") == "JSON":
+            kind, reason = None, f"it matches the id inside the embedded `{param}` object"
         if kind is None:
             notes.append(f"List parameter `{param}` is not exposed: {reason}.")
             continue
@@ -664,15 +694,16 @@ def _filter_only_column(
     param: str, tp: Any, kind: str, d: _Draft, params_cls: type | None
 ) -> dict[str, Any]:
     """A column for a list parameter that is not a field of the rows."""
+    raw_doc = _param_doc(params_cls, param)
     if kind == "range":
-        ctype = ColumnType(TIMESTAMP if is_unix_time(d.objects, param) else "BIGINT", True)
+        unix = is_unix_time(d.objects, param, raw_doc)
+        ctype = ColumnType(TIMESTAMP if unix else "BIGINT", True)
     else:
-        ctype = column_type(tp, param, d.objects)
+        ctype = column_type(tp, param, d.objects, raw_doc)
         ctype.nullable = True
         if ctype.type == "JSON":
             ctype = ColumnType("VARCHAR", True)
-    doc = short(_param_doc(params_cls, param))
-    return _column(param, ctype, ("Filter-only: " + doc)[:MAX_DESCRIPTION])
+    return _column(param, ctype, ("Filter-only: " + short(raw_doc))[:MAX_DESCRIPTION])
 
 
 def _hidden_rows_sentences(doc: str) -> list[str]:
@@ -701,16 +732,28 @@ def _link_columns(d: _Draft, drafts: dict[str, _Draft], top_level: dict[str, str
         if parent and parent["table"] and name == parent["column"] and not column["references"]:
             column["references"] = parent["table"]
         if name in d.list_of:
-            column["embedded_list"] = _embedded_table(d, d.list_of[name], drafts, top_level)
+            column["embedded_list"] = _embedded_table(d, name, d.list_of[name], drafts, top_level)
 
 
 def _embedded_table(
-    d: _Draft, objects: list[str], drafts: dict[str, _Draft], top_level: dict[str, str]
+    d: _Draft,
+    field: str,
+    objects: list[str],
+    drafts: dict[str, _Draft],
+    top_level: dict[str, str],
 ) -> str | None:
-    for other in drafts.values():
-        parent = other.table["parent"]
-        if parent and parent["table"] == d.name and set(other.objects) == set(objects):
-            return other.name
+    """The child table of that object type (the one named after the field first), else
+    the top-level table of that object type."""
+    children = [
+        other
+        for other in drafts.values()
+        if other.table["parent"]
+        and other.table["parent"]["table"] == d.name
+        and set(other.objects) == set(objects)
+    ]
+    children.sort(key=lambda other: (other.name != f"{d.name}_{field}", other.name))
+    if children:
+        return children[0].name
     if len(objects) == 1:
         return top_level.get(objects[0])
     return None
