@@ -780,20 +780,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     catalog = build_catalog()
     text = render(catalog)
-    relative = CATALOG_PATH.relative_to(ROOT)
+    shown = CATALOG_PATH.relative_to(ROOT) if CATALOG_PATH.is_relative_to(ROOT) else CATALOG_PATH
     if args.check:
         current = CATALOG_PATH.read_text(encoding="utf-8") if CATALOG_PATH.exists() else None
         if current != text:
             print(
-                f"{relative} is stale: it differs from what the generator produces; "
+                f"{shown} is stale: it differs from what the generator produces; "
                 "run `python tools/generate_catalog.py` and commit the result.",
                 file=sys.stderr,
             )
             return 1
-        print(f"{relative} is up to date.")
+        print(f"{shown} is up to date.")
         return 0
     CATALOG_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {relative} ({len(catalog['tables'])} tables, {len(text)} bytes)")
+    print(f"wrote {shown} ({len(catalog['tables'])} tables, {len(text)} bytes)")
     return 0
 
 

@@ -1,0 +1,217 @@
+"""The generated catalog: it loads, covers stripe-python's list endpoints, and gets the
+pitfalls right (types the SDK hides, filter-only columns, parents, scan defaults)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import stripe
+
+from stripe_dbapi.catalog import CATALOG_PATH, DECIMAL, SQL_TYPES, TIMESTAMP, Catalog, load_catalog
+
+OVERRIDES_PATH = CATALOG_PATH.with_name("overrides.json")
+SPEC_PATH = Path(
+    os.environ.get(
+        "STRIPE_OPENAPI_SPEC",
+        Path(__file__).resolve().parents[3] / "shared" / "stripe-openapi" / "spec3-2023-09-12.json",
+    )
+)
+
+# A list method's path string, found by plain text search (independently of the generator,
+# which walks the AST): `def list(` up to the next `def `, then the first "/v1/..." literal.
+_LIST_METHOD = re.compile(r"    def list\((.*?)(?=\n    (?:async )?def |\Z)", re.S)
+_V1_PATH = re.compile(r'"(/v1/[^"]+)"')
+
+
+def _sdk_list_paths() -> set[str]:
+    paths = set()
+    for file in Path(stripe.__file__).parent.rglob("*_service.py"):
+        for body in _LIST_METHOD.findall(file.read_text(encoding="utf-8")):
+            match = _V1_PATH.search(body)
+            if match:
+                paths.add(match.group(1))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def test_catalog_pins_the_sdk_api_version(catalog: Catalog) -> None:
+    assert catalog.api_version == stripe.api_version == "2026-10-28.endive"
+
+
+def test_every_sdk_list_endpoint_is_a_table_unless_overrides_explain_why(catalog: Catalog) -> None:
+    overrides = json.loads(OVERRIDES_PATH.read_text(encoding="utf-8"))
+    skipped = {s["path"] for s in overrides["skip"]}
+    assert all(s["why"] for s in overrides["skip"])
+    sdk = _sdk_list_paths()
+    assert len(sdk) == 120
+    assert skipped <= sdk
+    assert {t.list_path for t in catalog} == sdk - skipped
+    assert len(catalog) == len(sdk) - len(skipped)
+
+
+def test_table_names_follow_the_list_path(catalog: Catalog) -> None:
+    for table in catalog:
+        parts = table.list_path.removeprefix("/v1/").split("/")
+        assert table.name == "_".join(p for p in parts if not p.startswith("{"))
+    assert catalog.get("checkout_sessions").list_path == "/v1/checkout/sessions"
+    assert catalog.get("test_helpers_test_clocks").list_path == "/v1/test_helpers/test_clocks"
+
+
+def test_catalog_is_internally_consistent(catalog: Catalog) -> None:
+    for table in catalog:
+        assert table.column_names[:2] == ("id", "object"), table.name
+        assert len(set(table.column_names)) == len(table.columns), table.name
+        for column in table.columns:
+            assert column.type in SQL_TYPES, (table.name, column.name)
+            for target in (column.references, column.embedded_list):
+                assert target is None or catalog.get(target) is not None
+        for f in table.filters:
+            assert table.column(f.column) is not None, (table.name, f.param)
+            if f.kind == "range":
+                assert table.column(f.column).type in ("BIGINT", TIMESTAMP)
+        if table.parent is not None:
+            assert table.column(table.parent.column) is not None
+            if table.parent.table is not None:
+                assert table.name in catalog.get(table.parent.table).children
+        for child in table.children:
+            assert catalog.get(child).parent.table == table.name
+
+
+def _column(catalog: Catalog, table: str, column: str):  # type: ignore[no-untyped-def]
+    found = catalog.get(table).column(column)
+    assert found is not None, f"{table}.{column}"
+    return found
+
+
+def test_unix_times_are_timestamps_though_the_sdk_says_int(catalog: Catalog) -> None:
+    assert _column(catalog, "customers", "created").type == TIMESTAMP
+    assert _column(catalog, "subscriptions", "current_period_end").type == TIMESTAMP
+    # The 2023 spec omits the format here; its description says "since the Unix epoch".
+    assert _column(catalog, "subscription_items", "created").type == TIMESTAMP
+
+
+@pytest.mark.skipif(not SPEC_PATH.exists(), reason="the shared OpenAPI spec is not here")
+def test_fields_newer_than_the_spec_get_the_name_rule(catalog: Catalog) -> None:
+    schemas = json.loads(SPEC_PATH.read_text(encoding="utf-8"))["components"]["schemas"]
+    assert "automatically_finalizes_at" not in schemas["invoice"]["properties"]
+    assert _column(catalog, "invoices", "automatically_finalizes_at").type == TIMESTAMP
+    assert "billing.meter_event_summary" not in schemas
+    assert _column(catalog, "billing_meters_event_summaries", "start_time").type == TIMESTAMP
+
+
+def test_amounts_decimals_and_maps(catalog: Catalog) -> None:
+    assert _column(catalog, "charges", "amount").type == "BIGINT"
+    assert _column(catalog, "customers", "metadata").type == "JSON"
+    assert _column(catalog, "prices", "unit_amount_decimal").type == DECIMAL
+    assert _column(catalog, "customers", "address").type == "JSON"
+    assert _column(catalog, "charges", "paid").type == "BOOLEAN"
+
+
+def test_expandable_references_are_varchar_ids(catalog: Catalog) -> None:
+    customer = _column(catalog, "charges", "customer")
+    assert (customer.type, customer.references, customer.expand) == (
+        "VARCHAR",
+        "customers",
+        ("customer",),
+    )
+
+
+def test_enums_keep_their_values(catalog: Catalog) -> None:
+    status = _column(catalog, "invoices", "status")
+    assert status.type == "VARCHAR"
+    assert {"draft", "open", "paid", "uncollectible", "void"} <= set(status.enum or ())
+
+
+def test_list_params_that_are_not_fields_are_filter_only_columns(catalog: Catalog) -> None:
+    invoices = catalog.get("invoices")
+    subscription = invoices.column("subscription")
+    assert subscription.filter_only and subscription.nullable
+    assert subscription.references == "subscriptions"
+    assert invoices.filter_for("subscription").kind == "eq"
+    assert not invoices.column("customer").filter_only
+
+
+def test_created_filters_are_ranges(catalog: Catalog) -> None:
+    assert catalog.get("customers").filter_for("created").kind == "range"
+    assert catalog.get("customers").filter_for("email").kind == "eq"
+
+
+def test_required_query_param_makes_a_query_parent(catalog: Catalog) -> None:
+    items = catalog.get("subscription_items")
+    assert items.required == ("subscription",)
+    assert items.parent is not None
+    assert (items.parent.table, items.parent.column, items.parent.param, items.parent.in_) == (
+        "subscriptions",
+        "subscription",
+        "subscription",
+        "query",
+    )
+    assert "subscription_items" in catalog.get("subscriptions").children
+
+
+def test_path_parents(catalog: Catalog) -> None:
+    lines = catalog.get("invoices_lines")
+    assert (lines.parent.table, lines.parent.column, lines.parent.in_) == (
+        "invoices",
+        "invoice",
+        "path",
+    )
+    balance = catalog.get("customers_balance_transactions")
+    assert balance.retrieve_path == "/v1/customers/{customer}/balance_transactions/{id}"
+    # `{id}` placeholders take the name the retrieve path (or the parent object) gives them.
+    assert catalog.get("application_fees_refunds").parent.column == "fee"
+    assert catalog.get("transfers_reversals").parent.column == "transfer"
+    summaries = catalog.get("billing_meters_event_summaries")
+    assert summaries.parent.column == "meter"
+    assert set(summaries.required) == {"customer", "start_time", "end_time"}
+
+
+def test_parent_key_that_is_not_a_field_is_filter_only(catalog: Catalog) -> None:
+    session = _column(catalog, "checkout_sessions_line_items", "session")
+    assert session.filter_only
+    assert session.references == "checkout_sessions"
+
+
+def test_polymorphic_lists(catalog: Catalog) -> None:
+    sources = catalog.get("customers_sources")
+    assert sources.polymorphic
+    assert set(sources.column("object").enum or ()) == {"account", "bank_account", "card", "source"}
+    assert sources.column("brand") is not None  # a card field
+    assert sources.column("routing_number") is not None  # a bank account field
+    assert catalog.get("accounts_external_accounts").polymorphic
+    assert not catalog.get("customers").polymorphic
+
+
+def test_scan_defaults(catalog: Catalog) -> None:
+    assert dict(catalog.get("subscriptions").defaults) == {"status": "all"}
+    assert any("test clock" in note for note in catalog.get("customers").notes)
+
+
+def test_embedded_lists_name_their_full_table(catalog: Catalog) -> None:
+    assert _column(catalog, "invoices", "lines").embedded_list == "invoices_lines"
+    assert _column(catalog, "invoices", "lines").type == "JSON"
+    assert _column(catalog, "subscriptions", "items").embedded_list == "subscription_items"
+    assert _column(catalog, "quotes", "line_items").embedded_list == "quotes_line_items"
+    assert _column(catalog, "charges", "refunds").embedded_list == "refunds"
+
+
+def test_search_paths(catalog: Catalog) -> None:
+    searchable = {t.name for t in catalog if t.search_path}
+    assert searchable == {
+        "charges",
+        "customers",
+        "invoices",
+        "payment_intents",
+        "prices",
+        "products",
+        "subscriptions",
+    }
+    assert catalog.get("customers").search_path == "/v1/customers/search"
