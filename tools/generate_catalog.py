@@ -259,7 +259,7 @@ def list_params(cls: type) -> dict[str, tuple[Any, bool]]:
         if name in base:
             continue
         tp = typing.get_type_hints(_single(name, raw), globalns=ns)[name]
-        result[name] = (tp, name in cls.__required_keys__)
+        result[name] = (tp, name in vars(cls)["__required_keys__"])
     return result
 
 
@@ -317,6 +317,11 @@ def _members(tp: Any) -> list[Any]:
     return [tp]
 
 
+def object_name(cls: type) -> str:
+    """The `object` value of a resource class's rows (its OBJECT_NAME)."""
+    return str(vars(cls)["OBJECT_NAME"])
+
+
 def _is_resource(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, StripeObject) and hasattr(tp, "OBJECT_NAME")
 
@@ -342,7 +347,7 @@ def column_type(tp: Any, field: str, object_names: list[str], doc: str = "") -> 
         return ColumnType("VARCHAR", nullable, enum=sorted(str(v) for v in literals))
     resources = [m for m in plain if _is_resource(m)]
     if str in plain and resources and len(resources) + 1 == len(plain):
-        return ColumnType("VARCHAR", nullable, expand=[r.OBJECT_NAME for r in resources])
+        return ColumnType("VARCHAR", nullable, expand=[object_name(r) for r in resources])
     if len(plain) == 1:
         only = plain[0]
         if only is str:
@@ -363,7 +368,7 @@ def column_type(tp: Any, field: str, object_names: list[str], doc: str = "") -> 
         origin = typing.get_origin(only)
         if origin is ListObject or (isinstance(origin, type) and issubclass(origin, ListObject)):
             (item,) = typing.get_args(only)
-            objs = [m.OBJECT_NAME for m in _members(item) if _is_resource(m)]
+            objs = [object_name(m) for m in _members(item) if _is_resource(m)]
             return ColumnType("JSON", nullable, list_of=objs)
     return ColumnType("JSON", nullable)
 
@@ -397,7 +402,7 @@ class _Draft:
 
     @property
     def objects(self) -> list[str]:
-        return [c.OBJECT_NAME for c in self.classes]
+        return [object_name(c) for c in self.classes]
 
 
 def _column(name: str, ctype: ColumnType, description: str) -> dict[str, Any]:
@@ -418,7 +423,7 @@ def _resource_columns(
     classes: list[type],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
     """The union of the classes' fields as column dicts, and the embedded lists' objects."""
-    objects = [c.OBJECT_NAME for c in classes]
+    objects = [object_name(c) for c in classes]
     columns: dict[str, dict[str, Any]] = {}
     list_of: dict[str, list[str]] = {}
     seen_in: dict[str, int] = {}
@@ -433,7 +438,7 @@ def _resource_columns(
             seen_in[name] = seen_in.get(name, 0) + 1
             doc = (
                 docs.get(name)
-                or (_spec_property(cls.OBJECT_NAME, name) or {}).get("description")
+                or (_spec_property(object_name(cls), name) or {}).get("description")
                 or _class_doc(tp)
             )
             new = _column(name, ctype, short(doc))

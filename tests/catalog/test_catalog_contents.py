@@ -11,7 +11,18 @@ from pathlib import Path
 import pytest
 import stripe
 
-from stripe_dbapi.catalog import CATALOG_PATH, DECIMAL, SQL_TYPES, TIMESTAMP, Catalog, load_catalog
+from stripe_dbapi.catalog import (
+    CATALOG_PATH,
+    DECIMAL,
+    SQL_TYPES,
+    TIMESTAMP,
+    Catalog,
+    Column,
+    Filter,
+    Parent,
+    Table,
+    load_catalog,
+)
 
 OVERRIDES_PATH = CATALOG_PATH.with_name("overrides.json")
 SPEC_PATH = Path(
@@ -61,8 +72,8 @@ def test_table_names_follow_the_list_path(catalog: Catalog) -> None:
     for table in catalog:
         parts = table.list_path.removeprefix("/v1/").split("/")
         assert table.name == "_".join(p for p in parts if not p.startswith("{"))
-    assert catalog.get("checkout_sessions").list_path == "/v1/checkout/sessions"
-    assert catalog.get("test_helpers_test_clocks").list_path == "/v1/test_helpers/test_clocks"
+    assert catalog.tables["checkout_sessions"].list_path == "/v1/checkout/sessions"
+    assert catalog.tables["test_helpers_test_clocks"].list_path == "/v1/test_helpers/test_clocks"
 
 
 def test_catalog_is_internally_consistent(catalog: Catalog) -> None:
@@ -74,20 +85,31 @@ def test_catalog_is_internally_consistent(catalog: Catalog) -> None:
             for target in (column.references, column.embedded_list):
                 assert target is None or catalog.get(target) is not None
         for f in table.filters:
-            assert table.column(f.column) is not None, (table.name, f.param)
+            narrowed = _column(catalog, table.name, f.column)
             if f.kind == "range":
-                assert table.column(f.column).type in ("BIGINT", TIMESTAMP)
+                assert narrowed.type in ("BIGINT", TIMESTAMP), (table.name, f.param)
         if table.parent is not None:
             assert table.column(table.parent.column) is not None
             if table.parent.table is not None:
-                assert table.name in catalog.get(table.parent.table).children
+                assert table.name in catalog.tables[table.parent.table].children
         for child in table.children:
-            assert catalog.get(child).parent.table == table.name
+            assert _parent(catalog.tables[child]).table == table.name
 
 
-def _column(catalog: Catalog, table: str, column: str):  # type: ignore[no-untyped-def]
-    found = catalog.get(table).column(column)
+def _column(catalog: Catalog, table: str, column: str) -> Column:
+    found = catalog.tables[table].column(column)
     assert found is not None, f"{table}.{column}"
+    return found
+
+
+def _parent(table: Table) -> Parent:
+    assert table.parent is not None, table.name
+    return table.parent
+
+
+def _filter(table: Table, column: str) -> Filter:
+    found = table.filter_for(column)
+    assert found is not None, f"{table.name}.{column}"
     return found
 
 
@@ -131,46 +153,46 @@ def test_enums_keep_their_values(catalog: Catalog) -> None:
 
 
 def test_list_params_that_are_not_fields_are_filter_only_columns(catalog: Catalog) -> None:
-    invoices = catalog.get("invoices")
-    subscription = invoices.column("subscription")
+    invoices = catalog.tables["invoices"]
+    subscription = _column(catalog, "invoices", "subscription")
     assert subscription.filter_only and subscription.nullable
     assert subscription.references == "subscriptions"
-    assert invoices.filter_for("subscription").kind == "eq"
-    assert not invoices.column("customer").filter_only
+    assert _filter(invoices, "subscription").kind == "eq"
+    assert not _column(catalog, "invoices", "customer").filter_only
 
 
 def test_created_filters_are_ranges(catalog: Catalog) -> None:
-    assert catalog.get("customers").filter_for("created").kind == "range"
-    assert catalog.get("customers").filter_for("email").kind == "eq"
+    assert _filter(catalog.tables["customers"], "created").kind == "range"
+    assert _filter(catalog.tables["customers"], "email").kind == "eq"
 
 
 def test_required_query_param_makes_a_query_parent(catalog: Catalog) -> None:
-    items = catalog.get("subscription_items")
+    items = catalog.tables["subscription_items"]
     assert items.required == ("subscription",)
-    assert items.parent is not None
-    assert (items.parent.table, items.parent.column, items.parent.param, items.parent.in_) == (
+    parent = _parent(items)
+    assert (parent.table, parent.column, parent.param, parent.in_) == (
         "subscriptions",
         "subscription",
         "subscription",
         "query",
     )
-    assert "subscription_items" in catalog.get("subscriptions").children
+    assert "subscription_items" in catalog.tables["subscriptions"].children
 
 
 def test_path_parents(catalog: Catalog) -> None:
-    lines = catalog.get("invoices_lines")
-    assert (lines.parent.table, lines.parent.column, lines.parent.in_) == (
+    lines = _parent(catalog.tables["invoices_lines"])
+    assert (lines.table, lines.column, lines.in_) == (
         "invoices",
         "invoice",
         "path",
     )
-    balance = catalog.get("customers_balance_transactions")
+    balance = catalog.tables["customers_balance_transactions"]
     assert balance.retrieve_path == "/v1/customers/{customer}/balance_transactions/{id}"
     # `{id}` placeholders take the name the retrieve path (or the parent object) gives them.
-    assert catalog.get("application_fees_refunds").parent.column == "fee"
-    assert catalog.get("transfers_reversals").parent.column == "transfer"
-    summaries = catalog.get("billing_meters_event_summaries")
-    assert summaries.parent.column == "meter"
+    assert _parent(catalog.tables["application_fees_refunds"]).column == "fee"
+    assert _parent(catalog.tables["transfers_reversals"]).column == "transfer"
+    summaries = catalog.tables["billing_meters_event_summaries"]
+    assert _parent(summaries).column == "meter"
     assert set(summaries.required) == {"customer", "start_time", "end_time"}
 
 
@@ -181,18 +203,23 @@ def test_parent_key_that_is_not_a_field_is_filter_only(catalog: Catalog) -> None
 
 
 def test_polymorphic_lists(catalog: Catalog) -> None:
-    sources = catalog.get("customers_sources")
+    sources = catalog.tables["customers_sources"]
     assert sources.polymorphic
-    assert set(sources.column("object").enum or ()) == {"account", "bank_account", "card", "source"}
+    assert set(_column(catalog, "customers_sources", "object").enum or ()) == {
+        "account",
+        "bank_account",
+        "card",
+        "source",
+    }
     assert sources.column("brand") is not None  # a card field
     assert sources.column("routing_number") is not None  # a bank account field
-    assert catalog.get("accounts_external_accounts").polymorphic
-    assert not catalog.get("customers").polymorphic
+    assert catalog.tables["accounts_external_accounts"].polymorphic
+    assert not catalog.tables["customers"].polymorphic
 
 
 def test_scan_defaults(catalog: Catalog) -> None:
-    assert dict(catalog.get("subscriptions").defaults) == {"status": "all"}
-    assert any("test clock" in note for note in catalog.get("customers").notes)
+    assert dict(catalog.tables["subscriptions"].defaults) == {"status": "all"}
+    assert any("test clock" in note for note in catalog.tables["customers"].notes)
 
 
 def test_embedded_lists_name_their_full_table(catalog: Catalog) -> None:
@@ -214,4 +241,4 @@ def test_search_paths(catalog: Catalog) -> None:
         "products",
         "subscriptions",
     }
-    assert catalog.get("customers").search_path == "/v1/customers/search"
+    assert catalog.tables["customers"].search_path == "/v1/customers/search"
