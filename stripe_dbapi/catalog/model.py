@@ -143,9 +143,9 @@ class Table:
         return cached
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
-    """Every table, by name, and the API version they describe."""
+    """Every table, by name, and the API version they describe (hashed by identity)."""
 
     api_version: str
     tables: Mapping[str, Table]

@@ -1,0 +1,50 @@
+"""Credentials: what StripeClient puts in the Authorization header, and how it renews it.
+
+An API key never changes. OAuth2 credentials (Stripe Connect refresh tokens) live in
+`oauth.py`; both satisfy the `Credentials` protocol so that StripeClient has one code path.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Credentials(Protocol):
+    """The Authorization header for each request, and a way to renew it after a 401."""
+
+    def authorization(self) -> str:
+        """The value of the Authorization header."""
+        ...
+
+    def renew(self, rejected: str) -> bool:
+        """Renew after `rejected` (a header value) drew a 401; False if it cannot."""
+        ...
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret these credentials hold or obtained, for redaction."""
+        ...
+
+
+class ApiKeyCredentials:
+    """A secret or restricted key sent as a Bearer token; a 401 is final."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def authorization(self) -> str:
+        return f"Bearer {self._api_key}"
+
+    def renew(self, rejected: str) -> bool:
+        return False
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._api_key,)
+
+    @property
+    def livemode(self) -> bool:
+        return "_live_" in self._api_key
+
+    def __repr__(self) -> str:
+        return "ApiKeyCredentials(****)"

@@ -1,0 +1,261 @@
+"""Connection string and keyword arguments → a validated, frozen ConnectionConfig. No I/O.
+
+The grammar is the ODBC-like one BI tools use: `Key=Value;Key=Value`, keys
+case-insensitive, a value may be quoted as `"…"` (a doubled `""` is a quote) or `{…}`
+(a doubled `}}` is a brace) to hold `;` or `=`. Every key is checked against the one
+definition in `properties.py`; errors name the property and never its value when it is a
+secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+from urllib.parse import urlparse
+
+from stripe_dbapi.exceptions import InterfaceError
+from stripe_dbapi.properties import BY_ATTR, BY_KEY, PROPERTIES, Property, lookup
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+_ACCOUNT_RE = re.compile(r"^acct_[A-Za-z0-9]+$")
+_KEY_PREFIXES = ("sk_", "rk_")
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """Everything a connection needs to know, validated; secrets masked in `repr`."""
+
+    auth_scheme: str = BY_ATTR["auth_scheme"].default
+    api_key: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    refresh_token: str | None = None
+    account_id: str | None = None
+    connection_name: str | None = None
+    api_base: str = BY_ATTR["api_base"].default
+    oauth_token_url: str = BY_ATTR["oauth_token_url"].default
+    timeout: float = BY_ATTR["timeout"].default
+    max_retries: int = BY_ATTR["max_retries"].default
+    max_concurrency: int = BY_ATTR["max_concurrency"].default
+    use_search: bool = BY_ATTR["use_search"].default
+    sandbox: bool = BY_ATTR["sandbox"].default
+    sandbox_scale: float = BY_ATTR["sandbox_scale"].default
+    sandbox_seed: int = BY_ATTR["sandbox_seed"].default
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            shown = mask_secret(value) if BY_ATTR[f.name].secret else repr(value)
+            parts.append(f"{f.name}={shown}")
+        return f"ConnectionConfig({', '.join(parts)})"
+
+    __str__ = __repr__
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values this config holds, for redaction of anything shown."""
+        return tuple(
+            v for p in PROPERTIES if p.secret and isinstance(v := getattr(self, p.attr), str) and v
+        )
+
+    def to_properties(self, *, include_defaults: bool = False) -> dict[str, str]:
+        """The config as `{PropertyName: text}`, the inverse of parsing."""
+        out: dict[str, str] = {}
+        for p in PROPERTIES:
+            value = getattr(self, p.attr)
+            if value is None or (not include_defaults and value == p.default):
+                continue
+            out[p.name] = format_value(p, value)
+        return out
+
+    def with_updates(self, **changes: Any) -> ConnectionConfig:
+        return replace(self, **changes)
+
+
+def mask_secret(value: str) -> str:
+    """A secret as Stripe shows it: the prefix, stars, the last four characters."""
+    if len(value) <= 12:
+        return "'****'"
+    prefix = value[: value.find("_", 3) + 1] if value.startswith(("sk_", "rk_")) else ""
+    return f"'{prefix}****{value[-4:]}'"
+
+
+def format_value(prop: Property, value: Any) -> str:
+    if prop.kind == "bool":
+        return "true" if value else "false"
+    return str(value)
+
+
+def split_connection_string(text: str) -> list[tuple[str, str]]:
+    """`Key=Value;…` → [(key, value)], honouring `"…"` and `{…}` quoting."""
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t\r\n;":
+            i += 1
+        if i >= n:
+            break
+        eq = text.find("=", i)
+        semi = text.find(";", i)
+        if eq < 0 or (0 <= semi < eq):
+            end = semi if semi >= 0 else n
+            raise InterfaceError(
+                f"Connection string part `{text[i:end].strip()}` is not of the form Key=Value."
+            )
+        key = text[i:eq].strip()
+        if not key:
+            raise InterfaceError("Connection string has a value with no property name before `=`.")
+        i = eq + 1
+        while i < n and text[i] in " \t":
+            i += 1
+        if i < n and text[i] in '"{':
+            value, i = _quoted(text, i, key)
+            while i < n and text[i] in " \t":
+                i += 1
+            if i < n and text[i] != ";":
+                raise InterfaceError(f"Unexpected text after the quoted value of `{key}`.")
+        else:
+            end = text.find(";", i)
+            end = n if end < 0 else end
+            value, i = text[i:end].strip(), end
+        pairs.append((key, value))
+    return pairs
+
+
+def _quoted(text: str, i: int, key: str) -> tuple[str, int]:
+    close = '"' if text[i] == '"' else "}"
+    out: list[str] = []
+    i += 1
+    while i < len(text):
+        ch = text[i]
+        if ch == close:
+            if i + 1 < len(text) and text[i + 1] == close:
+                out.append(close)
+                i += 2
+                continue
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise InterfaceError(f"The quoted value of `{key}` is not closed with `{close}`.")
+
+
+def raw_properties(dsn: str | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge the connection string and keyword arguments into `{attr: value}`.
+
+    Keyword arguments win over the string. Keys are resolved through aliases; an unknown
+    key is an InterfaceError that suggests the nearest property.
+    """
+    merged: dict[str, Any] = {}
+    sources: list[tuple[str, Any]] = list(split_connection_string(dsn)) if dsn else []
+    sources += list(kwargs.items())
+    for key, value in sources:
+        prop = lookup(key)
+        if prop is None:
+            raise InterfaceError(f"Unknown connection property `{key}`{_did_you_mean(key)}")
+        merged[prop.attr] = value
+    return merged
+
+
+def _did_you_mean(key: str) -> str:
+    names = {k: p.name for k, p in BY_KEY.items()}
+    close = difflib.get_close_matches(key.lower(), list(names), n=1, cutoff=0.6)
+    return f"; did you mean `{names[close[0]]}`?" if close else "."
+
+
+def convert(prop: Property, value: Any) -> Any:
+    """A property's text (or Python value) → its typed value, or InterfaceError."""
+    if value is None:
+        return None
+    shown = "the given value" if prop.secret else f"`{value}`"
+    try:
+        if prop.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError
+        if prop.kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            result: Any = int(str(value).strip())
+        elif prop.kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            result = float(str(value).strip())
+            if result != result or result in (float("inf"), float("-inf")):
+                raise ValueError
+        elif prop.kind == "choice":
+            text = str(value).strip()
+            match = [c for c in prop.choices if c.lower() == text.lower()]
+            if not match:
+                options = ", ".join(prop.choices)
+                raise InterfaceError(f"{prop.name} must be one of {options}, not {shown}.")
+            return match[0]
+        else:
+            return str(value)
+    except ValueError:
+        expected = {"bool": "true or false", "int": "a whole number", "float": "a number"}
+        raise InterfaceError(f"{prop.name} must be {expected[prop.kind]}, not {shown}.") from None
+    if prop.minimum is not None and result < prop.minimum:
+        raise InterfaceError(f"{prop.name} must be at least {prop.minimum:g}, not {shown}.")
+    return result
+
+
+def build_config(merged: Mapping[str, Any]) -> ConnectionConfig:
+    """Typed, validated config from `{attr: value}`; checks each scheme's required keys."""
+    values = {attr: convert(BY_ATTR[attr], v) for attr, v in merged.items()}
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    config = ConnectionConfig(**values)
+    _validate(config)
+    return config
+
+
+def _validate(config: ConnectionConfig) -> None:
+    parsed = urlparse(config.api_base)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InterfaceError(f"ApiBase must be an http(s) URL, not `{config.api_base}`.")
+    token_url = urlparse(config.oauth_token_url)
+    if token_url.scheme not in ("http", "https") or not token_url.netloc:
+        raise InterfaceError(
+            f"OAuthTokenUrl must be an http(s) URL, not `{config.oauth_token_url}`."
+        )
+    if config.account_id is not None and not _ACCOUNT_RE.match(config.account_id):
+        raise InterfaceError(f"AccountId must look like `acct_…`, not `{config.account_id}`.")
+    if config.sandbox:
+        return  # the sandbox supplies its own key
+    if config.auth_scheme == "APIKey":
+        if not config.api_key:
+            raise InterfaceError(
+                "AuthScheme=APIKey needs LiveAPIKey (a `sk_…` or `rk_…` key), "
+                "or Sandbox=true to use the built-in sandbox."
+            )
+        if not config.api_key.startswith(_KEY_PREFIXES) or any(c.isspace() for c in config.api_key):
+            raise InterfaceError(
+                "LiveAPIKey does not look like a Stripe API key (expected `sk_…` or `rk_…`)."
+            )
+    else:
+        missing = [
+            name
+            for name, value in (
+                ("ClientSecret", config.client_secret),
+                ("RefreshToken", config.refresh_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise InterfaceError(f"AuthScheme=OAuth2 needs {' and '.join(missing)}.")
+
+
+def parse(dsn: str | None = None, **kwargs: Any) -> ConnectionConfig:
+    """Parse a connection string and keyword arguments (no saved connection lookup)."""
+    return build_config(raw_properties(dsn, kwargs))

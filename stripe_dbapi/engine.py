@@ -1,0 +1,169 @@
+"""DuckDB runs what the planner does not push down.
+
+One in-memory database per Connection holds every catalog table as a typed, empty table
+in the `stripe` schema, so `information_schema` answers without calling Stripe. A query's
+scans are registered as lazily read Arrow streams and its SQL (already rewritten by the
+planner to read them) runs in streaming mode: the engine pulls pages only as it needs
+rows. File and network access from SQL is disabled: the driver may run inside a BI server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from stripe_dbapi import typemap
+from stripe_dbapi.catalog.model import Catalog
+from stripe_dbapi.exceptions import (
+    DataError,
+    Error,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+)
+
+SCHEMA = "stripe"
+BATCH_ROWS = 1024
+
+
+class Engine:
+    """The DuckDB database of one connection."""
+
+    def __init__(self, catalog: Catalog, *, threads: int = 2) -> None:
+        self._db = duckdb.connect(":memory:")
+        self._lock = threading.Lock()
+        setup = [
+            "SET TimeZone='UTC'",
+            f"SET threads={threads}",
+            # A small buffer makes the first rows stream out after a page or two instead
+            # of after ~10 MiB of pages.
+            "SET streaming_buffer_size='1kb'",
+            f"CREATE SCHEMA {SCHEMA}",
+        ]
+        for table in catalog:
+            columns = ", ".join(f"{typemap.quote_ident(c.name)} {c.type}" for c in table.columns)
+            setup.append(f"CREATE TABLE {SCHEMA}.{typemap.quote_ident(table.name)} ({columns})")
+        setup += ["SET enable_external_access=false", "SET lock_configuration=true"]
+        for statement in setup:
+            self._db.execute(statement)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection of its own for one Cursor (they may run concurrently)."""
+        with self._lock:
+            return self._db.cursor()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Result:
+    """A running query: its description and its batches, read lazily."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        streams: dict[str, tuple[pa.Schema, Iterator[pa.RecordBatch]]],
+    ) -> None:
+        self._con = con
+        self._names = list(streams)
+        self._failure: list[BaseException] = []
+        for name, (schema, batches) in streams.items():
+            reader = pa.RecordBatchReader.from_batches(schema, self._guard(batches))
+            con.register(name, reader)
+        self._rel: Any = None
+        self._reader: pa.RecordBatchReader | None = None
+        self.description: list[tuple[str, str]] = []
+        try:
+            self._rel = self._call(lambda: con.sql(sql))
+            if self._rel is None:
+                raise InternalError("The engine returned no result for a query.")
+            self.description = [
+                (name, str(dtype)) for name, dtype in zip(self._rel.columns, self._rel.types)
+            ]
+            self._reader = self._call(lambda: self._rel.to_arrow_reader(BATCH_ROWS))
+        except BaseException:
+            self.close()
+            raise
+
+    def _guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Remember the driver's own exception: DuckDB re-raises it as its own error."""
+        try:
+            yield from batches
+        except BaseException as exc:
+            self._failure.append(exc)
+            raise
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except duckdb.Error as exc:
+            if self._failure:
+                failure = self._failure[0]
+                if isinstance(failure, Error):
+                    raise failure from None
+                raise OperationalError(f"Fetching from Stripe failed: {failure!r}") from None
+            raise translate(exc) from None
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Each result batch; closes the result when exhausted."""
+        try:
+            while self._reader is not None:
+                try:
+                    batch = self._call(self._reader.read_next_batch)
+                except StopIteration:
+                    break
+                yield batch
+        finally:
+            self.close()
+
+    def arrow(self) -> pa.Table:
+        """The rest of the result as one Arrow table."""
+        try:
+            if self._reader is None:
+                return pa.table({})
+            return self._call(self._reader.read_all)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+        self._rel = None
+        for name in self._names:
+            # Already gone when the connection was closed first: nothing left to release.
+            with contextlib.suppress(duckdb.Error):
+                self._con.unregister(name)
+        self._names = []
+
+
+def translate(exc: duckdb.Error) -> Error:
+    """A DuckDB error as the PEP 249 class a user expects, with DuckDB's first line."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)):
+        return ProgrammingError(first)
+    if isinstance(exc, duckdb.PermissionException):
+        return NotSupportedError(f"stripe_dbapi does not allow that from SQL: {first}")
+    if isinstance(
+        exc,
+        (
+            duckdb.ConversionException,
+            duckdb.OutOfRangeException,
+            duckdb.InvalidInputException,
+            duckdb.TypeMismatchException,
+        ),
+    ):
+        return DataError(first)
+    if isinstance(exc, duckdb.NotImplementedException):
+        return NotSupportedError(first)
+    if isinstance(exc, duckdb.InterruptException):
+        return OperationalError(first)
+    return ProgrammingError(first) if "Error" in first.split(":")[0] else InternalError(first)

@@ -1,0 +1,370 @@
+"""StripeClient: the one door to Stripe.
+
+Every request the driver makes goes through `StripeClient.get`: the base URL, the pinned
+`Stripe-Version`, `Stripe-Account`, timeouts, the one retry loop, the rate limiter, DEBUG
+logging with secrets redacted, and a per-connection request count. Pagination is one
+generator (`list_pages`). Errors leave as PEP 249 exceptions carrying Stripe's HTTP
+status, error code and request id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from stripe_dbapi.auth import Credentials
+from stripe_dbapi.exceptions import Error, OperationalError, error_for_status
+from stripe_dbapi.redact import Redactor
+
+logger = logging.getLogger(__name__)
+
+Params = Sequence[tuple[str, str]]
+
+PAGE_SIZE = 100
+
+
+class RateLimiter:
+    """A token bucket shared by every request of one connection.
+
+    Stripe allows 100 requests per second in live mode and 25 in test mode; staying under
+    the budget keeps parallel scans from drawing 429s in the first place.
+    """
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(1.0, rate)
+        self._tokens = self.capacity
+        self._updated = time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Block until one request may be sent."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            time.sleep(wait)
+
+    def penalize(self, seconds: float) -> None:
+        """After a 429, hold every thread back for `seconds`."""
+        with self._lock:
+            self._tokens = min(self._tokens, 0.0) - seconds * self.rate
+
+
+class StripeClient:
+    """A requests session bound to one Stripe account and API version."""
+
+    INITIAL_DELAY = 0.5
+    MAX_DELAY = 5.0
+    RATE_LIMIT_DELAY = 1.0
+
+    def __init__(
+        self,
+        api_base: str,
+        credentials: Credentials,
+        *,
+        api_version: str,
+        account_id: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        max_concurrency: int = 4,
+        rate_limit: float | None = None,
+        deadline: float | None = None,
+        extra_secrets: Sequence[str] = (),
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.credentials = credentials
+        self.api_version = api_version
+        self.account_id = account_id
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.deadline = deadline if deadline is not None else timeout * (max_retries + 1) + 30
+        self.limiter = RateLimiter(rate_limit) if rate_limit else None
+        self._extra_secrets = tuple(extra_secrets)
+        self._count = 0
+        self._count_lock = threading.Lock()
+        self._rng = random.Random()
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {
+                "Stripe-Version": api_version,
+                "User-Agent": "stripe_dbapi/0.1",
+                "Accept-Encoding": "gzip, deflate",
+            }
+        )
+        if account_id:
+            self.session.headers["Stripe-Account"] = account_id
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent on this connection, retries included."""
+        return self._count
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.api_base).netloc
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor((*self.credentials.secrets, *self._extra_secrets))
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- requests ----------------------------------------------------------------------
+
+    def get(self, path: str, params: Params | Mapping[str, str] = ()) -> dict[str, Any]:
+        """GET `path` with `params`, retried as Stripe advises; the decoded JSON object."""
+        items = list(params.items()) if isinstance(params, Mapping) else list(params)
+        started = time.monotonic()
+        attempt = 0
+        renewed = False
+        while True:
+            response, failure = self._send(path, items)
+            if response is not None and response.status_code == 401 and not renewed:
+                rejected = response.request.headers.get("Authorization", "")
+                if self.credentials.renew(rejected):
+                    renewed = True
+                    continue
+            if not self._should_retry(response, failure, attempt):
+                break
+            delay = self._sleep_time(attempt, response)
+            if time.monotonic() - started + delay > self.deadline:
+                break
+            attempt += 1
+            logger.debug("retrying GET %s in %.2f s (attempt %d)", path, delay, attempt + 1)
+            time.sleep(delay)
+        if failure is not None:
+            raise self._network_error(path, failure) from None
+        assert response is not None
+        return self._decode(path, response)
+
+    def retrieve(self, path: str, params: Params = ()) -> dict[str, Any] | None:
+        """One object, or None when Stripe answers 404 (a missing id is no row)."""
+        try:
+            return self.get(path, params)
+        except Error as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
+    def list_pages(
+        self,
+        path: str,
+        params: Params = (),
+        *,
+        max_rows: int | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page of a list endpoint, newest first, until `has_more` is false.
+
+        Stops once `max_rows` rows were yielded. A page whose cursor does not advance is an
+        OperationalError: looping forever or returning a partial list would both be wrong.
+        """
+        base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
+        after: str | None = None
+        seen_cursors: set[str] = set()
+        remaining = max_rows
+        while True:
+            limit = page_size if remaining is None else max(1, min(page_size, remaining))
+            query = [*base, ("limit", str(limit))]
+            if after is not None:
+                query.append(("starting_after", after))
+            body = self.get(path, query)
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise OperationalError(f"Stripe's answer to GET {path} has no `data` list.")
+            if data:
+                yield data
+            if remaining is not None:
+                remaining -= len(data)
+                if remaining <= 0:
+                    return
+            if not body.get("has_more") or not data:
+                return
+            last = data[-1].get("id")
+            if not isinstance(last, str) or last in seen_cursors:
+                raise OperationalError(
+                    f"Stripe's pagination of GET {path} did not advance past `{last}`; "
+                    "stopping rather than returning a partial or repeated list."
+                )
+            seen_cursors.add(last)
+            after = last
+
+    def search_pages(
+        self, path: str, query: str, *, max_rows: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page of a Search API endpoint, following `next_page`."""
+        page: str | None = None
+        remaining = max_rows
+        seen: set[str] = set()
+        while True:
+            limit = PAGE_SIZE if remaining is None else max(1, min(PAGE_SIZE, remaining))
+            params = [("query", query), ("limit", str(limit))]
+            if page:
+                params.append(("page", page))
+            body = self.get(path, params)
+            data = body.get("data") or []
+            if data:
+                yield data
+            if remaining is not None:
+                remaining -= len(data)
+                if remaining <= 0:
+                    return
+            page = body.get("next_page")
+            if not body.get("has_more") or not page:
+                return
+            if page in seen:
+                raise OperationalError(f"Stripe's search pagination of {path} repeated a page.")
+            seen.add(page)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _send(
+        self, path: str, items: list[tuple[str, str]]
+    ) -> tuple[requests.Response | None, Exception | None]:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        with self._count_lock:
+            self._count += 1
+        started = time.monotonic()
+        try:
+            response = self.session.get(
+                self.api_base + path,
+                params=items,
+                headers={"Authorization": self.credentials.authorization()},
+                timeout=(min(self.timeout, 10.0), self.timeout),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            logger.debug(
+                "GET %s %s -> %s after %.0f ms",
+                path,
+                self.redactor.redact(_format_params(items)),
+                type(exc).__name__,
+                (time.monotonic() - started) * 1000,
+            )
+            return None, exc
+        except requests.RequestException as exc:
+            return None, exc
+        logger.debug(
+            "GET %s %s -> %d request_id=%s in %.0f ms",
+            path,
+            self.redactor.redact(_format_params(items)),
+            response.status_code,
+            response.headers.get("Request-Id", "-"),
+            (time.monotonic() - started) * 1000,
+        )
+        if response.status_code == 429 and self.limiter is not None:
+            self.limiter.penalize(self.RATE_LIMIT_DELAY)
+        return response, None
+
+    def _should_retry(
+        self, response: requests.Response | None, failure: Exception | None, attempt: int
+    ) -> bool:
+        """Stripe's advice first (`Stripe-Should-Retry`), then 409, 429, 5xx, network errors."""
+        if attempt >= self.max_retries:
+            return False
+        if failure is not None:
+            return isinstance(failure, (requests.ConnectionError, requests.Timeout))
+        assert response is not None
+        advice = response.headers.get("Stripe-Should-Retry")
+        if advice == "true":
+            return True
+        if advice == "false":
+            return False
+        return response.status_code in (409, 429) or response.status_code >= 500
+
+    def _sleep_time(self, attempt: int, response: requests.Response | None) -> float:
+        delay = min(self.INITIAL_DELAY * (2**attempt), self.MAX_DELAY)
+        if response is not None and response.status_code == 429:
+            reason = response.headers.get("Stripe-Rate-Limited-Reason", "")
+            # Concurrency limits clear only when other requests finish: wait longer.
+            delay = max(delay, self.RATE_LIMIT_DELAY * (2 if "concurrency" in reason else 1))
+            retry_after = response.headers.get("Retry-After")
+            if retry_after and retry_after.replace(".", "", 1).isdigit():
+                delay = max(delay, min(float(retry_after), self.MAX_DELAY))
+        return self._jitter(delay)
+
+    def _jitter(self, delay: float) -> float:
+        """Spread retries of parallel requests: between half and all of `delay`."""
+        return delay * (0.5 + self._rng.random() / 2)
+
+    def _network_error(self, path: str, failure: Exception) -> OperationalError:
+        if isinstance(failure, requests.Timeout):
+            text = f"Stripe at {self.host} did not answer GET {path} within {self.timeout:g} s"
+        elif isinstance(failure, requests.ConnectionError):
+            text = f"could not reach Stripe at {self.host} ({_reason(failure)})"
+        else:
+            text = f"the request GET {path} to {self.host} failed ({type(failure).__name__})"
+        return OperationalError(self.redactor.redact(text))
+
+    def _decode(self, path: str, response: requests.Response) -> dict[str, Any]:
+        request_id = response.headers.get("Request-Id")
+        try:
+            body = response.json()
+        except (ValueError, json.JSONDecodeError):
+            body = None
+        if response.status_code >= 400:
+            raise self._api_error(path, response, body, request_id)
+        if not isinstance(body, dict):
+            kind = response.headers.get("Content-Type", "unknown content type")
+            raise OperationalError(
+                f"Stripe's answer to GET {path} is not a JSON object ({kind}, "
+                f"{len(response.content)} bytes)",
+                http_status=response.status_code,
+                request_id=request_id,
+            )
+        return body
+
+    def _api_error(
+        self, path: str, response: requests.Response, body: Any, request_id: str | None
+    ) -> Error:
+        err = body.get("error") if isinstance(body, dict) else None
+        err = err if isinstance(err, dict) else {}
+        message = str(err.get("message") or response.reason or "no message")
+        code = err.get("code") or err.get("type")
+        status = response.status_code
+        parts = [f"Stripe answered {status} to GET {path}: {message}"]
+        details = [f"code {code}"] if code else []
+        if request_id:
+            details.append(f"request id {request_id}")
+        text = parts[0] + (f" ({'; '.join(details)})" if details else "")
+        cls = error_for_status(status)
+        return cls(self.redactor.redact(text), http_status=status, code=code, request_id=request_id)
+
+
+def _format_params(items: Sequence[tuple[str, str]]) -> str:
+    return "&".join(f"{k}={v}" for k, v in items) or "-"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "host name not found"
+    if "timed out" in lowered:
+        return "connection timed out"
+    if "reset" in lowered or "aborted" in lowered or "remotedisconnected" in lowered:
+        return "connection closed by the server"
+    return type(exc).__name__

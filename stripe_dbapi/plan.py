@@ -1,0 +1,122 @@
+"""What the planner decides, as values: Scans made of Stripe calls, and the engine's SQL.
+
+A Plan is pure data. `fetch.py` executes its scans, `engine.py` runs its SQL, and
+`explain_rows` renders it for `EXPLAIN` without calling Stripe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from stripe_dbapi.http import PAGE_SIZE
+
+CallKind = Literal["list", "retrieve", "search"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Stripe request sequence: a paged list, a retrieve, or a paged search.
+
+    `fill` gives column values the rows of this call are known to have but Stripe does
+    not return (a filter-only column's value, the parent key of a nested list).
+    """
+
+    kind: CallKind
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    max_rows: int | None = None
+    fill: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.params)
+        return f"GET {self.path}" + (f"?{query}" if query else "")
+
+    def pages(self) -> str:
+        if self.kind == "retrieve":
+            return "1"
+        if self.max_rows is not None and self.max_rows <= PAGE_SIZE:
+            return "1"
+        if self.max_rows is not None:
+            return f"≤{-(-self.max_rows // PAGE_SIZE)}"
+        return "all"
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """A child-table scan with no parent key given: one call per row of the parent scan.
+
+    `template` is the child call with `{key}` standing for the parent id, in the path
+    (`/v1/invoices/{key}/lines`) or as the value of `param` in the query.
+    """
+
+    parent: Scan
+    template: Call
+    param: str
+    in_path: bool
+    column: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The rows of one table reference, fetched by `calls` (or a fan-out), deduplicated by id."""
+
+    index: int
+    table: str
+    alias: str
+    columns: tuple[str, ...]
+    calls: tuple[Call, ...] = ()
+    fanout: FanOut | None = None
+    pushed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def raw_name(self) -> str:
+        """The name the engine registers this scan's Arrow stream under."""
+        return f"__stripe_scan_{self.index}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query's scans and the SQL the engine runs over them."""
+
+    sql: str
+    scans: tuple[Scan, ...]
+    explain: bool = False
+    engine_work: tuple[str, ...] = ()
+
+
+EXPLAIN_COLUMNS = ("step", "table", "request", "pages", "detail")
+
+
+def explain_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
+    """One row per Stripe call (or fan-out), then one for what the engine still does."""
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add_scan(scan: Scan, step: str) -> None:
+        detail = "; ".join((*(f"pushed: {p}" for p in scan.pushed), *scan.notes))
+        if scan.fanout is not None:
+            f = scan.fanout
+            add_scan(f.parent, f"{step}.parent")
+            where = "path" if f.in_path else f"param {f.param}"
+            rows.append(
+                (
+                    step,
+                    scan.table,
+                    f.template.describe(),
+                    "per parent",
+                    f"fan-out: one call per {f.parent.table}.id in the {where}"
+                    + (f"; {detail}" if detail else ""),
+                )
+            )
+            return
+        if not scan.calls:
+            rows.append((step, scan.table, "(none)", "0", detail or "no Stripe call needed"))
+        for call in scan.calls:
+            rows.append((step, scan.table, call.describe(), call.pages(), detail))
+
+    for scan in plan.scans:
+        add_scan(scan, f"scan {scan.index}")
+    work = "; ".join(plan.engine_work) if plan.engine_work else "returns the rows"
+    rows.append(("engine", "", "DuckDB", "", f"{work}. SQL: {plan.sql}"))
+    return rows

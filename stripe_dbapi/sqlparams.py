@@ -1,0 +1,117 @@
+"""Query parameters bound into the parsed SQL as typed literals, never pasted into text.
+
+Placeholders are `?` (a sequence of values), `$1` (a sequence, by position) or `:name` (a
+mapping). A value becomes an AST node — a string literal, a number, a typed cast — so no
+quote or `%` in it can change the query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
+
+
+def literal(value: Any) -> exp.Expr:
+    """A Python value as a typed SQL literal node."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return _number(str(value), value < 0)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return exp.cast(exp.Literal.string(repr(value)), "DOUBLE")
+        return _number(repr(value), value < 0)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ProgrammingError(f"Parameter value {value} is not a finite number.")
+        return exp.cast(exp.Literal.string(str(value)), "DECIMAL(38, 12)")
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPTZ")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, dt.time):
+        return exp.cast(exp.Literal.string(value.isoformat()), "TIME")
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise ProgrammingError(
+                f"Parameter value of type {type(value).__name__} cannot be sent as JSON."
+            ) from exc
+        return exp.cast(exp.Literal.string(text), "JSON")
+    raise NotSupportedError(f"Parameters of type {type(value).__name__} are not supported.")
+
+
+def _number(text: str, negative: bool) -> exp.Expr:
+    if negative:
+        return exp.Neg(this=exp.Literal.number(text[1:]))
+    return exp.Literal.number(text)
+
+
+def bind(tree: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> exp.Expr:
+    """Replace every placeholder in `tree` by its parameter's literal (in place).
+
+    A wrong number of parameters, a missing name, or a mix of styles is a ProgrammingError:
+    sqlglot would otherwise leave unmatched placeholders in the query.
+    """
+    holders = list(tree.find_all(exp.Placeholder))
+    if params is None:
+        params = ()
+    if not holders:
+        if params:
+            raise ProgrammingError(
+                f"The query has no placeholders but {len(params)} parameters were given."
+            )
+        return tree
+    names = [str(h.this) if h.this is not None else "" for h in holders]
+    if all(not n for n in names):
+        if isinstance(params, Mapping):
+            raise ProgrammingError(
+                "The query uses `?` placeholders; pass parameters as a sequence."
+            )
+        if isinstance(params, (str, bytes)):
+            raise ProgrammingError("Parameters must be a sequence or a mapping, not a string.")
+        values = list(params)
+        if len(values) != len(holders):
+            raise ProgrammingError(
+                f"The query has {len(holders)} placeholders but {len(values)} parameters "
+                "were given."
+            )
+        for holder, value in zip(holders, values):
+            holder.replace(literal(value))
+        return tree
+    if any(not n for n in names):
+        raise ProgrammingError("The query mixes `?` with named or numbered placeholders.")
+    if all(n.isdigit() for n in names):
+        if isinstance(params, (Mapping, str, bytes)):
+            raise ProgrammingError("The query uses `$1` placeholders; pass a sequence.")
+        values = list(params)
+        for holder in holders:
+            position = int(str(holder.this))
+            if not 1 <= position <= len(values):
+                raise ProgrammingError(
+                    f"Placeholder ${position} has no parameter ({len(values)} given)."
+                )
+            holder.replace(literal(values[position - 1]))
+        return tree
+    if not isinstance(params, Mapping):
+        raise ProgrammingError("The query uses `:name` placeholders; pass parameters as a mapping.")
+    for holder, name in zip(holders, names):
+        if name not in params:
+            raise ProgrammingError(f"No parameter was given for `:{name}`.")
+        holder.replace(literal(params[name]))
+    return tree
