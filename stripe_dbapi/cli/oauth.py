@@ -1,0 +1,9 @@
+"""`oauth` commands (being written; see the saved-connections and OAuth2 issues)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `oauth` command group."""
