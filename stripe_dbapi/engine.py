@@ -80,6 +80,7 @@ class Result:
         self._rel: Any = None
         self._reader: pa.RecordBatchReader | None = None
         self.description: list[tuple[str, str]] = []
+        self._schema = pa.schema([])
         try:
             self._rel = self._call(lambda: con.sql(sql))
             if self._rel is None:
@@ -88,6 +89,7 @@ class Result:
                 (name, str(dtype)) for name, dtype in zip(self._rel.columns, self._rel.types)
             ]
             self._reader = self._call(lambda: self._rel.to_arrow_reader(BATCH_ROWS))
+            self._schema = _utc_schema(self._reader.schema)
         except BaseException:
             self.close()
             raise
@@ -119,7 +121,7 @@ class Result:
                     batch = self._call(self._reader.read_next_batch)
                 except StopIteration:
                     break
-                yield batch
+                yield batch if batch.schema == self._schema else batch.cast(self._schema)
         finally:
             self.close()
 
@@ -128,7 +130,8 @@ class Result:
         try:
             if self._reader is None:
                 return pa.table({})
-            return self._call(self._reader.read_all)
+            table = self._call(self._reader.read_all)
+            return table if table.schema == self._schema else table.cast(self._schema)
         finally:
             self.close()
 
@@ -142,6 +145,16 @@ class Result:
             with contextlib.suppress(duckdb.Error):
                 self._con.unregister(name)
         self._names = []
+
+
+def _utc_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema with every zoned timestamp in `UTC` (DuckDB says `Etc/UTC`)."""
+    fields = []
+    for f in schema:
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None and f.type.tz != "UTC":
+            f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        fields.append(f)
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def translate(exc: duckdb.Error) -> Error:
