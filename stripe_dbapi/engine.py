@@ -39,7 +39,9 @@ class Engine:
         self._db = duckdb.connect(":memory:")
         self._lock = threading.Lock()
         setup = [
-            "SET TimeZone='UTC'",
+            # GLOBAL: each Cursor runs on its own DuckDB cursor, which does not inherit a
+            # session SET and would otherwise render times in the machine's time zone.
+            "SET GLOBAL TimeZone='UTC'",
             f"SET threads={threads}",
             # A small buffer makes the first rows stream out after a page or two instead
             # of after ~10 MiB of pages.
