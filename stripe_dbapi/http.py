@@ -33,6 +33,11 @@ Params = Sequence[tuple[str, str]]
 PAGE_SIZE = 100
 
 
+def page_limit(remaining: int | None, page_size: int = PAGE_SIZE) -> int:
+    """The `limit` of the next page when `remaining` rows are still wanted (None: all)."""
+    return page_size if remaining is None else max(1, min(page_size, remaining))
+
+
 class StripeClient:
     """A requests session bound to one Stripe account and API version."""
 
@@ -153,7 +158,7 @@ class StripeClient:
         seen_cursors: set[str] = set()
         remaining = max_rows
         while True:
-            limit = page_size if remaining is None else max(1, min(page_size, remaining))
+            limit = page_limit(remaining, page_size)
             query = [*base, ("limit", str(limit))]
             if after is not None:
                 query.append(("starting_after", after))
@@ -186,7 +191,7 @@ class StripeClient:
         remaining = max_rows
         seen: set[str] = set()
         while True:
-            limit = PAGE_SIZE if remaining is None else max(1, min(PAGE_SIZE, remaining))
+            limit = page_limit(remaining)
             params = [("query", query), ("limit", str(limit))]
             if page:
                 params.append(("page", page))

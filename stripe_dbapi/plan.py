@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlencode
 
-from stripe_dbapi.http import PAGE_SIZE
+from stripe_dbapi.http import PAGE_SIZE, page_limit
 
 CallKind = Literal["list", "retrieve", "search"]
 
@@ -29,7 +30,12 @@ class Call:
     fill: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
-        query = "&".join(f"{k}={v}" for k, v in self.params)
+        """The first request this call sends, as `GET /v1/…?…` (its page size included)."""
+        params = list(self.params)
+        if self.kind != "retrieve":
+            params.append(("limit", str(page_limit(self.max_rows))))
+        # Percent-encoded as sent, but leaving the characters that read the same either way.
+        query = urlencode(params, safe="[]@:,{}")
         return f"GET {self.path}" + (f"?{query}" if query else "")
 
     def pages(self) -> str:

@@ -87,7 +87,9 @@ def _parse(sql: str) -> exp.Expr:
         raise ProgrammingError("The query is empty.")
     try:
         statements = [s for s in sqlglot.parse(sql, dialect=DIALECT) if s is not None]
-    except (ParseError, TokenError) as exc:
+    except ParseError as exc:
+        raise ProgrammingError(f"SQL syntax error{_where(exc)}") from None
+    except TokenError as exc:
         raise ProgrammingError(f"SQL syntax error: {_first_line(exc)}") from None
     except (SqlglotError, RecursionError, ValueError) as exc:
         raise ProgrammingError(f"The query could not be parsed: {_first_line(exc)}") from None
@@ -108,6 +110,17 @@ def _parse(sql: str) -> exp.Expr:
             "are not supported."
         )
     return tree
+
+
+def _where(exc: ParseError) -> str:
+    """` at line L, column C: <what>` from sqlglot's structured error, without token dumps."""
+    if not exc.errors:
+        return f": {_first_line(exc)}"
+    err = exc.errors[0]
+    what = re.sub(
+        r"<Token token_type: [^,]+, text: ([^,]*),.*?>", r"`\1`", str(err.get("description", ""))
+    )
+    return f" at line {err.get('line')}, column {err.get('col')}: {what}"
 
 
 def _first_line(exc: Exception) -> str:

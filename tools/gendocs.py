@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from stripe_dbapi.catalog import Catalog, Column, Table, load_catalog  # noqa: E402
+from stripe_dbapi.properties import properties_markdown  # noqa: E402
 
 
 def tables_page() -> str:
@@ -114,6 +115,7 @@ def _cell(text: str) -> str:
 
 
 PAGES: dict[str, Callable[[], str]] = {
+    "docs/connection-properties.md": properties_markdown,
     "docs/tables.md": tables_page,
 }
 

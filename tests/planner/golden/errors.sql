@@ -1,0 +1,44 @@
+-- case: an unknown table suggests the nearest one
+SELECT * FROM custmers
+-- error: ProgrammingError: Unknown table `custmers`; did you mean `customers`?
+
+-- case: an unknown column suggests the nearest one
+SELECT emial FROM customers
+-- error: ProgrammingError: Unknown column `emial`; did you mean `email`?
+
+-- case: writes are not supported
+INSERT INTO customers (id) VALUES ('cus_1')
+-- error: NotSupportedError: stripe_dbapi is read-only: INSERT statements are not supported.
+
+-- case: deletes are not supported
+DELETE FROM customers WHERE id = 'cus_1'
+-- error: NotSupportedError: stripe_dbapi is read-only: DELETE statements are not supported.
+
+-- case: DDL is not supported
+CREATE TABLE x (a INT)
+-- error: NotSupportedError: stripe_dbapi is read-only: CREATE statements are not supported.
+
+-- case: a syntax error names the problem
+SELECT FROM WHERE
+-- error: ProgrammingError: SQL syntax error at line 1, column 17: Expected table name but got `WHERE`
+
+-- case: two statements at once
+SELECT 1; SELECT 2
+-- error: ProgrammingError: Only one statement can be executed at a time.
+
+-- case: a filter-only column can only be compared with = or IN
+SELECT id FROM invoices WHERE subscription LIKE 'sub_%'
+-- error: ProgrammingError: `invoices.subscription` is a filter-only column (Stripe does not return it): it can only be compared with = or IN in WHERE.
+
+-- case: a required parameter that no parent supplies
+SELECT * FROM billing_meters_event_summaries WHERE meter = 'mtr_1'
+-- error: ProgrammingError: Stripe needs `customer`, `end_time`, `start_time` to list `billing_meters_event_summaries`: add WHERE customer = … to the query.
+
+-- case: too few parameters
+-- params: ["a"]
+SELECT id FROM customers WHERE email = ? AND name = ?
+-- error: ProgrammingError: The query has 2 placeholders but 1 parameters were given.
+
+-- case: an unknown schema
+SELECT * FROM other.customers
+-- error: ProgrammingError: Unknown schema `other`; Stripe tables live in `stripe`.

@@ -1,0 +1,119 @@
+"""Golden planner tests: a query in, the exact Stripe requests out.
+
+Each `golden/*.sql` file holds cases:
+
+    -- case: what the case shows
+    SELECT … ;            (the query; `-- params: [json]` may follow the case line)
+    -- requests:
+    GET /v1/customers?email=a@example.com&limit=100
+
+A fan-out reads `FANOUT <parent request> => <child request with {key}>`; a case that
+must fail reads `-- error: ProgrammingError: <message start>` instead of requests.
+Run with STRIPE_DBAPI_REGOLD=1 to rewrite the expectations after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import stripe_dbapi
+from stripe_dbapi.catalog import load_catalog
+from stripe_dbapi.plan import Plan
+from stripe_dbapi.planner import plan_query
+
+GOLDEN = Path(__file__).with_name("golden")
+REGOLD = os.environ.get("STRIPE_DBAPI_REGOLD") == "1"
+
+
+@dataclass
+class Case:
+    file: Path
+    name: str
+    sql: str
+    params: list | dict | None
+    expected: list[str]
+
+
+def _cases() -> list[Case]:
+    cases = []
+    for file in sorted(GOLDEN.glob("*.sql")):
+        for block in re.split(r"\n(?=-- case:)", file.read_text()):
+            block = block.strip()
+            if not block.startswith("-- case:"):
+                continue
+            head, _, rest = block.partition("\n")
+            params = None
+            if rest.startswith("-- params:"):
+                line, _, rest = rest.partition("\n")
+                params = json.loads(line.removeprefix("-- params:").strip())
+            sql, _, expected = rest.partition("-- requests:")
+            if not _:
+                sql, _, expected = rest.partition("-- error:")
+                expected = "error: " + expected.strip()
+            lines = [x for x in expected.strip().splitlines() if x.strip()]
+            cases.append(
+                Case(file, head.removeprefix("-- case:").strip(), sql.strip(), params, lines)
+            )
+    return cases
+
+
+def requests_of(plan: Plan) -> list[str]:
+    """The plan's Stripe calls, one line each, in plan order."""
+    lines = []
+    for scan in plan.scans:
+        if scan.fanout is not None:
+            parents = [c.describe() for c in scan.fanout.parent.calls]
+            lines.append(f"FANOUT {' + '.join(parents)} => {scan.fanout.template.describe()}")
+        elif not scan.calls:
+            lines.append(f"(no request for {scan.table})")
+        lines.extend(c.describe() for c in scan.calls)
+    return lines
+
+
+def _actual(case: Case) -> list[str]:
+    try:
+        return requests_of(plan_query(case.sql, load_catalog(), case.params))
+    except stripe_dbapi.Error as exc:
+        return [f"error: {type(exc).__name__}: {exc}"]
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.file.stem}: {c.name}" for c in CASES])
+def test_golden(case: Case) -> None:
+    actual = _actual(case)
+    if REGOLD:
+        _rewrite(case, actual)
+        return
+    if case.expected and case.expected[0].startswith("error: "):
+        assert len(actual) == 1 and actual[0].startswith(case.expected[0]), actual
+    else:
+        assert actual == case.expected
+
+
+def _rewrite(case: Case, actual: list[str]) -> None:
+    text = case.file.read_text()
+    start = text.index(f"-- case: {case.name}\n")
+    end = text.find("\n-- case:", start + 1)
+    end = len(text) if end < 0 else end + 1
+    head = f"-- case: {case.name}\n"
+    if case.params is not None:
+        head += f"-- params: {json.dumps(case.params)}\n"
+    if actual and actual[0].startswith("error: "):
+        body = f"{case.sql}\n-- error: {actual[0].removeprefix('error: ')}\n"
+    else:
+        body = f"{case.sql}\n-- requests:\n" + "".join(f"{line}\n" for line in actual)
+    case.file.write_text(
+        text[:start] + head + body + ("\n" if end < len(text) else "") + text[end:].lstrip("\n")
+    )
+
+
+def test_every_golden_file_has_cases() -> None:
+    assert {c.file.name for c in CASES} == {f.name for f in GOLDEN.glob("*.sql")}
