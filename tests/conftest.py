@@ -1,0 +1,40 @@
+"""Fixtures shared by the whole suite: one sandbox per session and connections to it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+import stripe_dbapi
+from stripe_dbapi.sandbox import SandboxServer, start_sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """The sandbox at scale 1 (about 1,000 customers, 5,000 charges), seed 0."""
+    srv = start_sandbox(seed=0, scale=1.0)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture()
+def conn(sandbox: SandboxServer) -> Iterator[stripe_dbapi.Connection]:
+    """A fresh connection to the session's sandbox, closed after the test."""
+    sandbox.reset_log()
+    connection = stripe_dbapi.connect(sandbox.dsn)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@pytest.fixture()
+def free_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
