@@ -91,7 +91,7 @@ def bind(tree: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> ex
                 f"The query has {len(holders)} placeholders but {len(values)} parameters "
                 "were given."
             )
-        for holder, value in zip(holders, values):
+        for holder, value in zip(_in_text_order(tree, holders), values):
             holder.replace(literal(value))
         return tree
     if any(not n for n in names):
@@ -115,3 +115,23 @@ def bind(tree: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> ex
             raise ProgrammingError(f"No parameter was given for `:{name}`.")
         holder.replace(literal(params[name]))
     return tree
+
+
+def _in_text_order(tree: exp.Expr, holders: list[exp.Placeholder]) -> list[exp.Placeholder]:
+    """The `?` placeholders in the order they are written, which is the order of the values.
+
+    sqlglot's tree walk is not that order (a SELECT's LIMIT comes before its WHERE and its
+    WITH last), so each placeholder is named for a moment and found in the SQL text.
+    """
+    if len(holders) < 2:
+        return holders
+    marks = [f"stripe_dbapi_q{i}x" for i in range(len(holders))]
+    for holder, mark in zip(holders, marks):
+        holder.set("this", mark)
+    try:
+        text = tree.sql(dialect="duckdb")
+    finally:
+        for holder in holders:
+            holder.set("this", None)
+    order = sorted(range(len(holders)), key=lambda i: text.find(marks[i]))
+    return [holders[i] for i in order]
