@@ -11,6 +11,8 @@ import random
 import re
 import string
 
+from stripe_dbapi.sandbox.templates import fixture
+
 _ALNUM = string.ascii_letters + string.digits
 _UPPER = string.ascii_uppercase + string.digits
 _STRIPE_ID = re.compile(r"^([a-z][a-z_]*?_)([0-9A-Za-z]{6,})$")
@@ -33,7 +35,10 @@ class IdMaker:
 
     def new(self, object_type: str) -> str:
         """A fresh id for an object of `object_type`."""
-        prefix, lead, length = self._shapes.get(object_type) or _shape(object_type, None)
+        if object_type not in self._shapes:
+            example = fixture(object_type)
+            self.register(object_type, example.get("id") if example else None)
+        prefix, lead, length = self._shapes[object_type]
         return self.raw(prefix, length, lead)
 
     def raw(self, prefix: str, length: int, lead: str = "", alphabet: str = _ALNUM) -> str:
