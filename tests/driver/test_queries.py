@@ -102,7 +102,9 @@ def test_child_table_by_parent_key_uses_the_nested_path(conn, sandbox):
     rows = cur.fetchall()
     assert len(rows) == invoice["lines"]["total_count"]
     assert sum(r[1] for r in rows) == sum(
-        line["amount"] for line in sandbox.dataset["invoices_lines"] if line["id"] in {r[0] for r in rows}
+        line["amount"]
+        for line in sandbox.dataset["invoices_lines"]
+        if line["id"] in {r[0] for r in rows}
     )
     assert {r.path for r in api_requests(sandbox)} == {f"/v1/invoices/{invoice['id']}/lines"}
 
@@ -137,7 +139,9 @@ def test_cte_window_and_subquery(conn, sandbox):
         "SELECT count(*) FROM ranked WHERE rn = 1 AND customer IN (SELECT id FROM customers)"
     )
     customers = {c["id"] for c in sandbox.dataset["customers"]}
-    assert cur.fetchone()[0] == len({c["customer"] for c in sandbox.dataset["charges"] if c.get("customer") in customers})
+    assert cur.fetchone()[0] == len(
+        {c["customer"] for c in sandbox.dataset["charges"] if c.get("customer") in customers}
+    )
 
 
 def test_values_are_typed_as_the_catalog_says(conn, sandbox):
@@ -153,7 +157,9 @@ def test_values_are_typed_as_the_catalog_says(conn, sandbox):
     assert types == ["TIMESTAMP WITH TIME ZONE", "BIGINT", "BOOLEAN", "JSON"]
     assert types[0] == stripe_dbapi.DATETIME and types[1] == stripe_dbapi.NUMBER
     assert types[3] == stripe_dbapi.STRING
-    cur.execute("SELECT unit_amount_decimal FROM prices WHERE unit_amount_decimal IS NOT NULL LIMIT 1")
+    cur.execute(
+        "SELECT unit_amount_decimal FROM prices WHERE unit_amount_decimal IS NOT NULL LIMIT 1"
+    )
     assert isinstance(cur.fetchone()[0], decimal.Decimal)
 
 
@@ -181,7 +187,12 @@ def test_explain_returns_the_plan_without_calling_stripe(conn, sandbox):
     cur.execute("EXPLAIN SELECT id FROM customers WHERE email = 'a@example.com' LIMIT 2")
     rows = cur.fetchall()
     assert [d[0] for d in cur.description] == ["step", "table", "request", "pages", "detail"]
-    assert rows[0][:4] == ("scan 0", "customers", "GET /v1/customers?email=a@example.com&limit=2", "1")
+    assert rows[0][:4] == (
+        "scan 0",
+        "customers",
+        "GET /v1/customers?email=a@example.com&limit=2",
+        "1",
+    )
     assert rows[-1][0] == "engine"
     assert api_requests(sandbox) == []
 
