@@ -341,6 +341,11 @@ def _subscriptions(b: Builder, customers: list[Row], prices: list[Row]) -> list[
             schedule=None,
             test_clock=None,
             default_payment_method=None,
+            billing_schedules=[],
+            next_pending_invoice_item_invoice=None,
+            pending_invoice_item_interval=None,
+            pending_update=None,
+            transfer_data=None,
             pause_collection={"behavior": "void", "resumes_at": None}
             if status == "paused"
             else None,
@@ -463,6 +468,11 @@ def _new_invoice(b: Builder, cust: Row, t: int, reason: str, seq: dict[str, int]
         test_clock=None,
         starting_balance=0,
         ending_balance=0,
+        amount_overpaid=0,
+        next_payment_attempt=None,
+        shipping_cost=None,
+        shipping_details=None,
+        webhooks_delivered_at=t,
     )
 
 
@@ -584,6 +594,7 @@ def _invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Ro
         _finish_invoice(b, inv, lines, status)
     for cust in rng.sample(customers, k=min(len(customers), b.count(40, 1))):
         t = b.after(cust["created"], 200 * DAY)
+        amount = rng.choice(_AMOUNTS)
         b.add(
             "invoiceitems",
             b.new(
@@ -593,9 +604,10 @@ def _invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Ro
                 date=t,
                 customer=cust["id"],
                 invoice=None,
-                amount=rng.choice(_AMOUNTS),
+                amount=amount,
                 currency="usd",
                 description="Pending usage charge",
+                net_amount=amount,
                 parent=None,
                 metadata={},
                 test_clock=None,

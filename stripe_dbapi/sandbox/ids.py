@@ -15,6 +15,9 @@ from stripe_dbapi.sandbox.templates import fixture
 
 _ALNUM = string.ascii_letters + string.digits
 _UPPER = string.ascii_uppercase + string.digits
+# Byte -> character tables, so a random suffix is one `randbytes` and one `translate`.
+_ALNUM_TABLE = bytes(ord(_ALNUM[i % len(_ALNUM)]) for i in range(256))
+_UPPER_TABLE = bytes(ord(_UPPER[i % len(_UPPER)]) for i in range(256))
 _STRIPE_ID = re.compile(r"^([a-z][a-z_]*?_)([0-9A-Za-z]{6,})$")
 # Ids Stripe mints through a PaymentIntent start with "3" (ch_3…, pi_3…, re_3…, txn_3…).
 _LEAD_THREE = frozenset({"ch_", "pi_", "re_", "txn_", "py_"})
@@ -41,18 +44,18 @@ class IdMaker:
         prefix, lead, length = self._shapes[object_type]
         return self.raw(prefix, length, lead)
 
-    def raw(self, prefix: str, length: int, lead: str = "", alphabet: str = _ALNUM) -> str:
+    def raw(self, prefix: str, length: int, lead: str = "", table: bytes = _ALNUM_TABLE) -> str:
         """A fresh id `prefix + lead + random`, `length` characters after the prefix."""
-        choices = self._rng.choices
+        randbytes = self._rng.randbytes
         while True:
-            value = prefix + lead + "".join(choices(alphabet, k=length - len(lead)))
+            value = prefix + lead + randbytes(length - len(lead)).translate(table).decode()
             if value not in self._seen:
                 self._seen.add(value)
                 return value
 
     def code(self, length: int = 8) -> str:
         """An upper-case code such as a coupon id or an invoice prefix."""
-        return self.raw("", length, alphabet=_UPPER)
+        return self.raw("", length, table=_UPPER_TABLE)
 
 
 def _shape(object_type: str, fixture_id: str | None) -> tuple[str, str, int]:

@@ -65,6 +65,7 @@ def _payment_method(b: Builder, cust: Row, cache: dict[str, Row]) -> Row:
             display_brand=brand,
             last4=f"{b.rng.randint(0, 9999):04d}",
             exp_year=2027 + b.rng.randint(0, 5),
+            generated_from=None,
         )
         pm = b.new(
             "payment_methods",
@@ -140,6 +141,7 @@ def _charge(b: Builder, pi: Row, cust: Row | None, pm: Row | None, ok: bool) -> 
         review=None,
         shipping=None,
         refunds={"object": "list", "data": [], "has_more": False, "total_count": 0, "url": None},
+        transfer_data=None,
     )
     charge["refunds"]["url"] = f"/v1/charges/{charge['id']}/refunds"
     if ok:
@@ -195,6 +197,7 @@ def _payments(b: Builder, customers: list[Row], invoices: list[Row]) -> list[Row
             next_action=None,
             processing=None,
             transfer_data=None,
+            payment_method_configuration_details=None,
             latest_charge=None,
             receipt_email=cust["email"] if cust else None,
             shipping=None,
