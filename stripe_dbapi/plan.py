@@ -35,7 +35,7 @@ class Call:
         if self.kind != "retrieve":
             params.append(("limit", str(page_limit(self.max_rows))))
         # Percent-encoded as sent, but leaving the characters that read the same either way.
-        query = urlencode(params, safe="[]@:,{}")
+        query = urlencode(params, safe="[]@:,{}'<>")
         return f"GET {self.path}" + (f"?{query}" if query else "")
 
     def pages(self) -> str:

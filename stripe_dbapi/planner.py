@@ -318,6 +318,10 @@ def _plan_scan(
     _check_filter_only(table, bounds, facts)
     max_rows = facts.limit if facts.limit_ok and not rest else None
     calls, fanout = builder.build(max_rows)
+    if use_search and fanout is None and table.search_path and table.search_fields:
+        search = _search_call(table, ref.alias, facts, pushable, rest, builder)
+        if search is not None:
+            calls = [search]
     return Scan(
         index=index,
         table=table.name,
@@ -328,6 +332,38 @@ def _plan_scan(
         pushed=tuple(dict.fromkeys(builder.pushed)),
         notes=tuple(dict.fromkeys(builder.notes)),
     )
+
+
+def _search_call(
+    table: Table,
+    alias: str,
+    facts: _ScanFacts,
+    pushable: dict[str, str],
+    rest: list[exp.Expr],
+    builder: _CallBuilder,
+) -> Call | None:
+    """One Search API call, when it narrows something a list call cannot (UseSearch=true).
+
+    Search is eventually consistent, so it is only used when the user opted in, and only
+    when it sends a predicate the list endpoint could not; EXPLAIN says so.
+    """
+    if not builder.calls_are_lists:
+        return None
+    types = dict(pushable)
+    for name in table.search_fields:
+        column = table.column(name)
+        if column is not None:
+            types.setdefault(name, column.type)
+    clauses = pushdown.search_clauses(facts.predicates, alias, table.search_fields, types)
+    if not any(any(pred is r for r in rest) for _, pred in clauses):
+        return None
+    query = " AND ".join(text for text, _ in clauses)
+    builder.pushed = [pred.sql(DIALECT) for _, pred in clauses]
+    builder.notes = [
+        "Search API (UseSearch=true): eventually consistent, new objects can take a "
+        "minute to appear"
+    ]
+    return Call("search", table.search_path or "", (("query", query),))
 
 
 def _needed_columns(table: Table, facts: _ScanFacts) -> tuple[str, ...]:
@@ -363,18 +399,27 @@ class _CallBuilder:
         self.bounds = bounds
         self.pushed: list[str] = []
         self.notes: list[str] = []
+        self._kind = "none"
+
+    @property
+    def calls_are_lists(self) -> bool:
+        """True unless the plan chose retrieves by id or found no row can match."""
+        return self._kind == "list"
 
     def build(self, max_rows: int | None) -> tuple[list[Call], FanOut | None]:
+        self._kind = "none"
         if max_rows == 0 or any(b.values == set() for b in self.bounds.values()):
             self.notes.append("no row can match: no Stripe call")
             return [], None
         retrieve = self._retrieve_calls()
         if retrieve is not None:
+            self._kind = "retrieve"
             return retrieve, None
         params, choices, fill = self._list_params()
         if params is None:
             self.notes.append("the ranges cannot all hold: no Stripe call")
             return [], None
+        self._kind = "list"
         parent = self.table.parent
         parent_values = self._values(parent.column) if parent else None
         if parent is not None and parent_values is None:

@@ -595,6 +595,8 @@ def _fill_table(
         "polymorphic": len(d.classes) > 1,
         "notes": notes + list(override.get("notes", [])),
     }
+    if endpoint.search_path:
+        d.table["search_fields"] = sorted(override.get("search_fields", []))
     if len(d.classes) > 1:
         d.table["description"] = "One of: " + ", ".join(d.objects) + "."
         d.table["columns"][1]["enum"] = sorted(d.objects)

@@ -25,7 +25,8 @@ JSON layout (one object; `tables` is a list sorted by name)::
         "required": [],                      # list params Stripe requires (besides path params)
         "defaults": {},                      # scan defaults that change meaning: {"status": "all"}
         "polymorphic": false,                # rows come in several object shapes
-        "notes": []                          # what a user should know (hidden rows, gaps)
+        "notes": [],                         # what a user should know (hidden rows, gaps)
+        "search_fields": []                  # fields the Search API query language accepts
      }]}
 
 Column types are DuckDB type names: VARCHAR, BIGINT, DOUBLE, BOOLEAN, DECIMAL(38,12),
@@ -118,6 +119,7 @@ class Table:
     defaults: Mapping[str, str] = field(default_factory=dict)
     polymorphic: bool = False
     notes: tuple[str, ...] = ()
+    search_fields: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         """The column called `name` (case-insensitive), or None."""
@@ -226,4 +228,5 @@ def _table(t: Mapping[str, Any]) -> Table:
         defaults=dict(t.get("defaults", {})),
         polymorphic=t.get("polymorphic", False),
         notes=tuple(t.get("notes", ())),
+        search_fields=tuple(t.get("search_fields", ())),
     )

@@ -240,3 +240,15 @@ def test_child_table_fans_out_over_its_parent(small_sandbox):
     assert lines == len(data["invoices_lines"])
     assert lines == sum(i["lines"]["total_count"] for i in data["invoices"])
     assert invoices == sum(1 for i in data["invoices"] if i["lines"]["total_count"])
+
+
+def test_use_search_sends_a_search_query_with_the_same_answer(sandbox):
+    expected = sum(1 for c in sandbox.dataset["customers"] if c["metadata"].get("plan") == "pro")
+    sandbox.reset_log()
+    with stripe_dbapi.connect(sandbox.dsn + ";UseSearch=true") as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM customers WHERE metadata->>'plan' = ?", ["pro"])
+        assert cur.fetchone() == (expected,)
+    paths = {r.path for r in api_requests(sandbox)}
+    assert paths == {"/v1/customers/search"}
+    assert flat(api_requests(sandbox)[0])["query"] == "metadata['plan']:'pro'"

@@ -38,6 +38,7 @@ class Case:
     sql: str
     params: list | dict | None
     expected: list[str]
+    use_search: bool = False
 
 
 def _cases() -> list[Case]:
@@ -49,6 +50,9 @@ def _cases() -> list[Case]:
                 continue
             head, _, rest = block.partition("\n")
             params = None
+            use_search = False
+            if rest.startswith("-- use_search: true"):
+                use_search, rest = True, rest.partition("\n")[2]
             if rest.startswith("-- params:"):
                 line, _, rest = rest.partition("\n")
                 params = json.loads(line.removeprefix("-- params:").strip())
@@ -57,9 +61,8 @@ def _cases() -> list[Case]:
                 sql, _, expected = rest.partition("-- error:")
                 expected = "error: " + expected.strip()
             lines = [x for x in expected.strip().splitlines() if x.strip()]
-            cases.append(
-                Case(file, head.removeprefix("-- case:").strip(), sql.strip(), params, lines)
-            )
+            name = head.removeprefix("-- case:").strip()
+            cases.append(Case(file, name, sql.strip(), params, lines, use_search))
     return cases
 
 
@@ -78,7 +81,8 @@ def requests_of(plan: Plan) -> list[str]:
 
 def _actual(case: Case) -> list[str]:
     try:
-        return requests_of(plan_query(case.sql, load_catalog(), case.params))
+        plan = plan_query(case.sql, load_catalog(), case.params, use_search=case.use_search)
+        return requests_of(plan)
     except stripe_dbapi.Error as exc:
         return [f"error: {type(exc).__name__}: {exc}"]
 
@@ -104,6 +108,8 @@ def _rewrite(case: Case, actual: list[str]) -> None:
     end = text.find("\n-- case:", start + 1)
     end = len(text) if end < 0 else end + 1
     head = f"-- case: {case.name}\n"
+    if case.use_search:
+        head += "-- use_search: true\n"
     if case.params is not None:
         head += f"-- params: {json.dumps(case.params)}\n"
     if actual and actual[0].startswith("error: "):

@@ -59,4 +59,4 @@ GET /v1/invoices?subscription=sub_1&limit=100
 -- params: ["x' OR '1'='1&limit=1#"]
 SELECT id FROM customers WHERE email = ?
 -- requests:
-GET /v1/customers?email=x%27+OR+%271%27%3D%271%26limit%3D1%23&limit=100
+GET /v1/customers?email=x'+OR+'1'%3D'1%26limit%3D1%23&limit=100
