@@ -9,6 +9,7 @@ status, error code and request id.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random
@@ -112,7 +113,9 @@ class StripeClient:
         attempt = 0
         renewed = False
         while True:
-            response, failure = self._send(path, items)
+            # No single attempt may outlive the overall deadline, whatever `timeout` says.
+            remaining = self.deadline - (time.monotonic() - started)
+            response, failure = self._send(path, items, max(0.001, min(self.timeout, remaining)))
             if response is not None and response.status_code == 401 and not renewed:
                 rejected = response.request.headers.get("Authorization", "")
                 if self.credentials.renew(rejected):
@@ -127,9 +130,9 @@ class StripeClient:
             logger.debug("retrying GET %s in %.2f s (attempt %d)", path, delay, attempt + 1)
             time.sleep(delay)
         if failure is not None:
-            raise self._network_error(path, failure) from None
+            raise self._network_error(path, failure, attempt + 1) from None
         assert response is not None
-        return self._decode(path, response)
+        return self._decode(path, response, attempt + 1)
 
     def retrieve(self, path: str, params: Params = ()) -> dict[str, Any] | None:
         """One object, or None when Stripe answers 404 (a missing id is no row)."""
@@ -163,17 +166,20 @@ class StripeClient:
             if after is not None:
                 query.append(("starting_after", after))
             body = self.get(path, query)
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise OperationalError(f"Stripe's answer to GET {path} has no `data` list.")
+            data = _page_data(path, body)
             if data:
                 yield data
             if remaining is not None:
                 remaining -= len(data)
                 if remaining <= 0:
                     return
-            if not body.get("has_more") or not data:
+            if not body.get("has_more"):
                 return
+            if not data:
+                raise OperationalError(
+                    f"Stripe's answer to GET {path} is an empty page that says more follow; "
+                    "stopping rather than returning a partial list."
+                )
             last = data[-1].get("id")
             if not isinstance(last, str) or last in seen_cursors:
                 raise OperationalError(
@@ -196,7 +202,7 @@ class StripeClient:
             if page:
                 params.append(("page", page))
             body = self.get(path, params)
-            data = body.get("data") or []
+            data = _page_data(path, body)
             if data:
                 yield data
             if remaining is not None:
@@ -213,8 +219,9 @@ class StripeClient:
     # -- internals ---------------------------------------------------------------------
 
     def _send(
-        self, path: str, items: list[tuple[str, str]]
+        self, path: str, items: list[tuple[str, str]], timeout: float
     ) -> tuple[requests.Response | None, Exception | None]:
+        """One attempt: the response, or the network failure that prevented one."""
         if self.limiter is not None:
             self.limiter.acquire()
         with self._count_lock:
@@ -225,9 +232,11 @@ class StripeClient:
                 self.api_base + path,
                 params=items,
                 headers={"Authorization": self.credentials.authorization()},
-                timeout=(min(self.timeout, 10.0), self.timeout),
+                timeout=(min(timeout, 10.0), timeout),
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
+            # Everything the transport can raise becomes a failure the caller maps to an
+            # OperationalError: a raw requests/urllib3/socket exception must never escape.
             logger.debug(
                 "GET %s %s -> %s after %.0f ms",
                 path,
@@ -235,8 +244,6 @@ class StripeClient:
                 type(exc).__name__,
                 (time.monotonic() - started) * 1000,
             )
-            return None, exc
-        except requests.RequestException as exc:
             return None, exc
         logger.debug(
             "GET %s %s -> %d request_id=%s in %.0f ms",
@@ -257,7 +264,7 @@ class StripeClient:
         if attempt >= self.max_retries:
             return False
         if failure is not None:
-            return isinstance(failure, (requests.ConnectionError, requests.Timeout))
+            return isinstance(failure, _TRANSIENT)
         assert response is not None
         advice = response.headers.get("Stripe-Should-Retry")
         if advice == "true":
@@ -281,23 +288,25 @@ class StripeClient:
         """Spread retries of parallel requests: between half and all of `delay`."""
         return delay * (0.5 + self._rng.random() / 2)
 
-    def _network_error(self, path: str, failure: Exception) -> OperationalError:
+    def _network_error(self, path: str, failure: Exception, attempts: int) -> OperationalError:
         if isinstance(failure, requests.Timeout):
             text = f"Stripe at {self.host} did not answer GET {path} within {self.timeout:g} s"
+        elif isinstance(failure, requests.exceptions.ChunkedEncodingError):
+            text = f"Stripe's answer to GET {path} was cut short (connection closed mid-body)"
         elif isinstance(failure, requests.ConnectionError):
             text = f"could not reach Stripe at {self.host} ({_reason(failure)})"
         else:
             text = f"the request GET {path} to {self.host} failed ({type(failure).__name__})"
-        return OperationalError(self.redactor.redact(text))
+        return OperationalError(self.redactor.redact(text + _attempts(attempts)))
 
-    def _decode(self, path: str, response: requests.Response) -> dict[str, Any]:
+    def _decode(self, path: str, response: requests.Response, attempts: int = 1) -> dict[str, Any]:
         request_id = response.headers.get("Request-Id")
         try:
             body = response.json()
         except (ValueError, json.JSONDecodeError):
             body = None
         if response.status_code >= 400:
-            raise self._api_error(path, response, body, request_id)
+            raise self._api_error(path, response, body, request_id, attempts)
         if not isinstance(body, dict):
             kind = response.headers.get("Content-Type", "unknown content type")
             raise OperationalError(
@@ -309,7 +318,12 @@ class StripeClient:
         return body
 
     def _api_error(
-        self, path: str, response: requests.Response, body: Any, request_id: str | None
+        self,
+        path: str,
+        response: requests.Response,
+        body: Any,
+        request_id: str | None,
+        attempts: int = 1,
     ) -> Error:
         err = body.get("error") if isinstance(body, dict) else None
         err = err if isinstance(err, dict) else {}
@@ -320,9 +334,26 @@ class StripeClient:
         details = [f"code {code}"] if code else []
         if request_id:
             details.append(f"request id {request_id}")
-        text = parts[0] + (f" ({'; '.join(details)})" if details else "")
+        text = parts[0] + (f" ({'; '.join(details)})" if details else "") + _attempts(attempts)
         cls = error_for_status(status)
         return cls(self.redactor.redact(text), http_status=status, code=code, request_id=request_id)
+
+
+# Network failures worth another attempt: resets, refused or dropped connections, timeouts,
+# and a body cut short (ChunkedEncodingError is requests' name for an incomplete read).
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def _attempts(attempts: int) -> str:
+    return f"; gave up after {attempts} attempts" if attempts > 1 else ""
+
+
+def _page_data(path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A list page's `data`, checked: a list of objects, or an OperationalError."""
+    data = body.get("data")
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise OperationalError(f"Stripe's answer to GET {path} has no `data` list of objects.")
+    return data
 
 
 def _format_params(items: Sequence[tuple[str, str]]) -> str:
