@@ -13,7 +13,9 @@ import getpass
 import sys
 
 from stripe_dbapi import profiles
+from stripe_dbapi.connstr import split_connection_string
 from stripe_dbapi.exceptions import InterfaceError, OperationalError
+from stripe_dbapi.properties import lookup
 from stripe_dbapi.redact import Redactor
 
 
@@ -78,9 +80,10 @@ def _create(args: argparse.Namespace) -> int:
 def _ask_secrets(name: str, missing: list[str]) -> dict[str, str]:
     """Ask for each missing secret with a hidden prompt, only when a person is there."""
     if not sys.stdin.isatty():
+        them = "them" if len(missing) > 1 else "it"
         raise InterfaceError(
-            f"The connection string has no {' and '.join(missing)}: add it, as a value or a "
-            "${ENV_VAR} reference, or run this in a terminal to be asked for it."
+            f"The connection string has no {' and '.join(missing)}: add {them} as a value or "
+            "a ${ENV_VAR} reference, or run this in a terminal to be asked for it."
         )
     answers = {}
     for key in missing:
@@ -93,7 +96,7 @@ def _ask_secrets(name: str, missing: list[str]) -> dict[str, str]:
 
 def _test(args: argparse.Namespace) -> int:
     ok, message = profiles.test(args.target)
-    secrets = profiles.parse_properties(args.target) if "=" in args.target else {}
+    secrets = dict(split_connection_string(args.target)) if "=" in args.target else {}
     print(_redacted(message, secrets))
     return 0 if ok else 1
 
@@ -112,8 +115,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    shown = profiles.masked_properties(args.name)
     print(f"[{args.name}]")
-    for key, value in profiles.masked_properties(args.name).items():
+    for key, value in shown.items():
         print(f"{key} = {value}")
     return 0
 
@@ -131,4 +135,5 @@ def _path(args: argparse.Namespace) -> int:
 
 def _redacted(text: str, props: dict[str, str]) -> str:
     """Belt and braces: the driver redacts its messages; remove the given secrets again."""
-    return Redactor(props.values()).redact(text)
+    secrets = [value for key, value in props.items() if (p := lookup(key)) and p.secret]
+    return Redactor(secrets).redact(text)
