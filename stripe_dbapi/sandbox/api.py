@@ -166,20 +166,16 @@ class SandboxAPI:
             elif isinstance(value, str) and value in special:
                 wanted = special[value]
                 if wanted is not None:
-                    out.append(lambda r, c=f.column, w=wanted: _text(r.get(c)) in w)
+                    out.append(_column_in(f.column, wanted))
             else:
                 if isinstance(value, dict):
                     raise unknown_parameter(f"{f.param}[{next(iter(value))}]")
                 wanted_set = frozenset([value] if isinstance(value, str) else value)
-                out.append(
-                    lambda r, c=f.column, w=wanted_set, rel=rel: (
-                        not w.isdisjoint(_values(r, c, rel))
-                    )
-                )
+                out.append(_matches_any(f.column, wanted_set, rel))
         for param, hidden in rules.HIDDEN_UNLESS_GIVEN.get(table.name, {}).items():
             if param not in params:
                 column_name = next((f.column for f in table.filters if f.param == param), param)
-                out.append(lambda r, c=column_name, h=hidden: _text(r.get(c)) not in h)
+                out.append(_column_in(column_name, hidden, negate=True))
         return out
 
     # -- retrieve ---------------------------------------------------------------------
@@ -325,6 +321,16 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("id", ""))
     return "" if value is None else str(value)
+
+
+def _column_in(column: str, values: frozenset[str], negate: bool = False) -> Predicate:
+    return lambda row: (_text(row.get(column)) in values) != negate
+
+
+def _matches_any(
+    column: str, wanted: frozenset[str], relations: dict[str, dict[str, Any]] | None
+) -> Predicate:
+    return lambda row: not wanted.isdisjoint(_values(row, column, relations))
 
 
 def _values(row: Row, column: str, relations: dict[str, dict[str, Any]] | None) -> set[str]:

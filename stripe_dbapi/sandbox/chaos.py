@@ -70,8 +70,10 @@ def parse_percent(text: str | float | None, what: str) -> float | None:
 
 def parse_rate_limit(text: str | float | RateLimit | None) -> RateLimit | None:
     """`"25"` (requests per second) or `"10%"` (of requests) → RateLimit."""
-    if text is None or text == "" or isinstance(text, RateLimit):
-        return text or None
+    if isinstance(text, RateLimit):
+        return text
+    if text is None or text == "":
+        return None
     if isinstance(text, str) and text.strip().endswith("%"):
         return RateLimit(percent=parse_percent(text, "Rate limit"))
     try:

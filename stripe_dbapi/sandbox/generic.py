@@ -92,8 +92,8 @@ def _children(b: Builder, table: Table) -> None:
     column = table.parent.column
     same = b.catalog.by_object(table.object)
     if same is not None and same.name != table.name and (rows := b.rows.get(same.name)):
-        parents = set(_parent_ids(b, table))
-        grouped = [r for r in rows if isinstance(r.get(column), str) and r[column] in parents]
+        parent_set = set(_parent_ids(b, table))
+        grouped = [r for r in rows if isinstance(r.get(column), str) and r[column] in parent_set]
         if grouped:
             for r in grouped:
                 b.add_child(table.name, r[column], r)

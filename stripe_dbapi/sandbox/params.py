@@ -37,7 +37,7 @@ def parse_query(query: str) -> Params:
 
 def names(params: Params) -> list[str]:
     """Every parameter as Stripe would name it in an error (`created[foo]`, `expand`)."""
-    out = []
+    out: list[str] = []
     for name, value in params.items():
         if isinstance(value, dict):
             out.extend(f"{name}[{sub}]" for sub in value)
