@@ -203,3 +203,18 @@ def test_sdk_raises_invalid_request_error_for_limit_101(client: stripe.StripeCli
         client.v1.customers.list(params={"limit": 101})
     assert info.value.http_status == 400
     assert info.value.param == "limit"
+
+
+def test_filters_on_fields_that_moved_off_the_object_use_relationships(
+    srv: SandboxServer, http: requests.Session
+) -> None:
+    sub = next(s for s in srv.dataset["subscriptions"] if s["status"] == "active")
+    price = sub["items"]["data"][0]["price"]["id"]
+    subs = _page_all(http, f"{srv.url}/v1/subscriptions", price=price, status="all")
+    assert sub["id"] in {s["id"] for s in subs}
+    assert all(price in {i["price"]["id"] for i in s["items"]["data"]} for s in subs)
+    items = srv.dataset["invoiceitems"]
+    assert "created" not in items[0]  # invoice items have `date`, not `created`
+    since = items[100]["date"]
+    got = _page_all(http, f"{srv.url}/v1/invoiceitems", **{"created[gte]": since})
+    assert [i["id"] for i in got] == [i["id"] for i in items if i["date"] >= since]
