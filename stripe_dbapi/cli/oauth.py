@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 
-from stripe_dbapi.exceptions import OperationalError
+from stripe_dbapi.exceptions import InterfaceError, OperationalError
 from stripe_dbapi.oauth.endpoint import (
     DEFAULT_AUTHORIZE_URL,
     SCOPES,
@@ -27,6 +28,7 @@ from stripe_dbapi.redact import Redactor
 
 DEFAULT_REDIRECT_PORT = 8765
 DEFAULT_WAIT = 300.0
+SECRET_ENV = "STRIPE_DBAPI_CLIENT_SECRET"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,7 +47,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     auth.add_argument("--client-id", required=True, help="the platform's client id (`ca_…`)")
     auth.add_argument(
-        "--client-secret", required=True, help="the platform's secret key (`sk_…`); never shown"
+        "--client-secret",
+        default=os.environ.get(SECRET_ENV),
+        help=f"the platform's secret key (`sk_…`); never shown (default: ${SECRET_ENV})",
     )
     auth.add_argument("--scope", choices=SCOPES, default="read_only", help="default: read_only")
     auth.add_argument(
@@ -56,8 +60,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help=f"loopback port for the redirect (default {DEFAULT_REDIRECT_PORT}; 0: any free port)",
     )
     auth.add_argument("--save", metavar="NAME", help="save the result as a named connection")
-    auth.add_argument("--authorize-url", default=DEFAULT_AUTHORIZE_URL, help=argparse.SUPPRESS)
-    auth.add_argument("--token-url", default=DEFAULT_OAUTH_TOKEN_URL, help=argparse.SUPPRESS)
+    auth.add_argument("--authorize-url", default=DEFAULT_AUTHORIZE_URL, help="default: %(default)s")
+    auth.add_argument("--token-url", default=DEFAULT_OAUTH_TOKEN_URL, help="default: %(default)s")
+    auth.add_argument(
+        "--force", action="store_true", help="with --save: replace a saved connection of that name"
+    )
     auth.add_argument("--no-browser", action="store_true", help="only print the URL")
     auth.add_argument(
         "--timeout",
@@ -74,7 +81,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_authorize(args: argparse.Namespace) -> int:
     """The whole authorize flow; raises a PEP 249 Error (exit status 1) when it fails."""
+    if not args.client_secret:
+        raise InterfaceError(
+            f"Give the platform's secret key with --client-secret or the {SECRET_ENV} variable."
+        )
     redactor = Redactor((args.client_secret,))
+    if args.save:
+        _check_can_save(args.save, force=args.force)
     try:
         receiver = RedirectReceiver("", port=args.redirect_port)
     except OSError as exc:
@@ -124,7 +137,7 @@ def run_authorize(args: argparse.Namespace) -> int:
         )
     properties = _properties(args, grant)
     if args.save:
-        _save(args.save, properties)
+        _save(args.save, properties, force=args.force)
     _report(args, grant, properties)
     return 0
 
@@ -142,10 +155,22 @@ def _properties(args: argparse.Namespace, grant: TokenGrant) -> dict[str, str]:
     return props
 
 
-def _save(name: str, properties: dict[str, str]) -> None:
+def _check_can_save(name: str, *, force: bool) -> None:
+    """Refuse before the browser step: a used authorization code cannot be exchanged twice."""
     from stripe_dbapi import profiles
 
-    profiles.save(name, properties, test=False)
+    if not force and profiles.exists(name):
+        raise InterfaceError(
+            f"A connection named `{name}` is already saved; add --force to replace it."
+        )
+
+
+def _save(name: str, properties: dict[str, str], *, force: bool) -> None:
+    from stripe_dbapi import profiles
+
+    # Not tested again: the exchange just proved the tokens, and a test connection would
+    # spend a refresh (and maybe rotate the token being saved).
+    profiles.save(name, properties, test=False, force=force)
 
 
 def _report(
@@ -165,10 +190,9 @@ def _report(
         f"livemode: {livemode}",
         f"scope: {grant.scope or 'unknown'}",
     ]
+    lines.append("connection string: " + ";".join(f"{k}={v}" for k, v in shown.items()))
     if args.save:
         lines.append(f"saved as connection `{args.save}`: connect with ConnectionName={args.save}")
-    else:
-        lines.append("connection string: " + ";".join(f"{k}={v}" for k, v in shown.items()))
     text = "\n".join(lines)
     # The secret key must never reach the terminal, even inside a value Stripe sent back;
     # not a Redactor pass, which would also mask the refresh token --show-secrets asked for.
