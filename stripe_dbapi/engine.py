@@ -109,13 +109,17 @@ class Result:
     def _call(self, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
-        except duckdb.Error as exc:
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            # A failing stream surfaces as DuckDB's error while the query runs, but as
+            # Arrow's (an OSError) once DuckDB hands rows over through the Arrow reader.
             if self._failure:
                 failure = self._failure[0]
                 if isinstance(failure, Error):
                     raise failure from None
                 raise OperationalError(f"Fetching from Stripe failed: {failure!r}") from None
-            raise translate(exc) from None
+            if isinstance(exc, duckdb.Error):
+                raise translate(exc) from None
+            raise InternalError(f"The engine failed reading a result: {exc}") from None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Each result batch; closes the result when exhausted."""
