@@ -67,6 +67,9 @@ class Builder:
 
     def template(self, table: str, object_type: str | None = None) -> Row:
         """The example object for `table`'s rows, with every catalog column present."""
+        hit = self._templates.get((table, object_type or ""))
+        if hit is not None:
+            return hit
         t = self.catalog.get(table)
         obj = object_type or (t.object if t else table)
         key = (table, obj)
@@ -80,7 +83,7 @@ class Builder:
                 for column in t.columns:
                     if column.name not in cached and not column.filter_only:
                         cached[column.name] = default_value(column)
-            self._templates[key] = cached
+            self._templates[key] = self._templates[(table, object_type or "")] = cached
         return cached
 
     def new(self, table: str, object_type: str | None = None, **fields: Any) -> Row:
