@@ -65,11 +65,19 @@ def conjuncts(select: exp.Select) -> list[exp.Expr]:
 
 
 def _split_and(node: exp.Expr) -> list[exp.Expr]:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.And):
-        return _split_and(node.left) + _split_and(node.right)
-    return [node]
+    # A loop, not recursion: `a AND b AND …` nests one level per AND, and a generated
+    # WHERE with thousands of them would otherwise exceed Python's recursion limit.
+    parts: list[exp.Expr] = []
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if isinstance(node, exp.And):
+            stack.extend((node.right, node.left))
+        else:
+            parts.append(node)
+    return parts
 
 
 def constant(node: exp.Expr) -> Any:
