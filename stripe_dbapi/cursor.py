@@ -75,9 +75,14 @@ class Cursor:
         self._check_open()
         self._reset()
         conn = self.connection
-        plan = planner.plan_query(
-            operation, conn.catalog, parameters, use_search=conn.config.use_search
-        )
+        try:
+            plan = planner.plan_query(
+                operation, conn.catalog, parameters, use_search=conn.config.use_search
+            )
+        except RecursionError:
+            # sqlglot walks trees recursively: a pathologically nested query that parsed
+            # may still exhaust the stack later, and must fail as a query error.
+            raise ProgrammingError(planner.TOO_DEEP) from None
         self.plan = plan
         if plan.explain:
             rows = [tuple(r) for r in explain_rows(plan)]

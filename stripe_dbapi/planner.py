@@ -82,6 +82,9 @@ def plan_query(
 # -- parsing -----------------------------------------------------------------------------
 
 
+TOO_DEEP = "The query is nested too deeply to plan; simplify its nesting."
+
+
 def _parse(sql: str) -> exp.Expr:
     if not sql.strip():
         raise ProgrammingError("The query is empty.")
@@ -91,7 +94,9 @@ def _parse(sql: str) -> exp.Expr:
         raise ProgrammingError(f"SQL syntax error{_where(exc)}") from None
     except TokenError as exc:
         raise ProgrammingError(f"SQL syntax error: {_first_line(exc)}") from None
-    except (SqlglotError, RecursionError, ValueError) as exc:
+    except RecursionError:
+        raise ProgrammingError(TOO_DEEP) from None
+    except (SqlglotError, ValueError) as exc:
         raise ProgrammingError(f"The query could not be parsed: {_first_line(exc)}") from None
     if not statements:
         raise ProgrammingError("The query is empty.")
