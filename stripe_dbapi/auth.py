@@ -1,7 +1,7 @@
 """Credentials: what StripeClient puts in the Authorization header, and how it renews it.
 
 An API key never changes. OAuth2 credentials (Stripe Connect refresh tokens) live in
-`oauth.py`; both satisfy the `Credentials` protocol so that StripeClient has one code path.
+`oauth/` (credentials, the token endpoint, the loopback redirect); both satisfy the `Credentials` protocol so that StripeClient has one code path.
 """
 
 from __future__ import annotations

@@ -194,11 +194,16 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
     then, which still proves the key authenticates, so it counts as available (unless the
     403 is about the `AccountId`, which is a real failure).
     """
+    # OAuth2 tokens say which account they act for and in which mode.
+    token_account = getattr(client.credentials, "account_id", None)
+    token_live = getattr(client.credentials, "livemode", None)
+    connected = bool(config.account_id) or config.auth_scheme == "OAuth2"
     try:
         account = client.get("/v1/account")
     except Error as exc:
         if exc.http_status == 403 and "account" not in (exc.message or "").lower():
-            return AuthInfo(config.auth_scheme, config.account_id, None, bool(config.account_id))
+            live = token_live if isinstance(token_live, bool) else None
+            return AuthInfo(config.auth_scheme, config.account_id or token_account, live, connected)
         raise OperationalError(
             f"{UNAVAILABLE}: {_why(exc)}",
             http_status=exc.http_status,
@@ -206,10 +211,13 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
             request_id=exc.request_id,
         ) from None
     livemode = account.get("livemode") if isinstance(account.get("livemode"), bool) else None
-    if livemode is None and config.api_key:
+    if isinstance(token_live, bool):
+        livemode = token_live
+    elif livemode is None and config.api_key:
         livemode = "_live_" in config.api_key
-    account_id = account.get("id") if isinstance(account.get("id"), str) else config.account_id
-    return AuthInfo(config.auth_scheme, account_id, livemode, bool(config.account_id))
+    account_id = account.get("id") if isinstance(account.get("id"), str) else None
+    account_id = config.account_id or token_account or account_id
+    return AuthInfo(config.auth_scheme, account_id, livemode, connected)
 
 
 def _why(exc: Error) -> str:
