@@ -129,7 +129,7 @@ class Result:
                     batch = self._call(self._reader.read_next_batch)
                 except StopIteration:
                     break
-                yield batch if batch.schema == self._schema else batch.cast(self._schema)
+                yield _conform(batch, self._schema)
         finally:
             self.close()
 
@@ -138,8 +138,7 @@ class Result:
         try:
             if self._reader is None:
                 return pa.table({})
-            table = self._call(self._reader.read_all)
-            return table if table.schema == self._schema else table.cast(self._schema)
+            return _conform(self._call(self._reader.read_all), self._schema)
         finally:
             self.close()
 
@@ -156,13 +155,31 @@ class Result:
 
 
 def _utc_schema(schema: pa.Schema) -> pa.Schema:
-    """The schema with every zoned timestamp in `UTC` (DuckDB says `Etc/UTC`)."""
+    """The schema users get: zoned timestamps in `UTC` (DuckDB says `Etc/UTC`), and
+    whole-number decimals — DuckDB's HUGEINT, the type of `sum(amount)` — as int64, so a
+    sum of amounts reads as an `int` like the amounts themselves."""
     fields = []
     for f in schema:
         if pa.types.is_timestamp(f.type) and f.type.tz is not None and f.type.tz != "UTC":
             f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        elif pa.types.is_decimal(f.type) and f.type.scale == 0:
+            f = f.with_type(pa.int64())
         fields.append(f)
     return pa.schema(fields, metadata=schema.metadata)
+
+
+def _conform(data: Any, schema: pa.Schema) -> Any:
+    """A batch or table cast to `schema`; a sum too large for int64 stays a decimal."""
+    if data.schema == schema:
+        return data
+    try:
+        return data.cast(schema)
+    except (pa.ArrowInvalid, OverflowError):
+        fields = [
+            f if not pa.types.is_integer(f.type) or pa.types.is_integer(o.type) else o
+            for f, o in zip(schema, data.schema)
+        ]
+        return data.cast(pa.schema(fields, metadata=schema.metadata))
 
 
 def translate(exc: duckdb.Error) -> Error:

@@ -251,11 +251,6 @@ def test_count_and_sum_by_group_match_the_sdk(
     assert rows == [(cur, counts[cur], sums[cur]) for cur in sorted(counts)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="driver bug: sum() of a BIGINT amount is DuckDB HUGEINT, which reaches Python "
-    "through Arrow as decimal128(38, 0), so it comes back as Decimal, not int",
-)
 def test_sum_of_an_amount_comes_back_as_int(conn: stripe_dbapi.Connection) -> None:
     rows, _ = run(conn, "SELECT sum(amount) FROM charges")
     assert type(rows[0][0]) is int
