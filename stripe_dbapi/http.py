@@ -23,7 +23,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from stripe_dbapi.auth import Credentials
-from stripe_dbapi.exceptions import Error, OperationalError, error_for_status
+from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
 from stripe_dbapi.redact import Redactor
 
@@ -37,6 +37,16 @@ PAGE_SIZE = 100
 def page_limit(remaining: int | None, page_size: int = PAGE_SIZE) -> int:
     """The `limit` of the next page when `remaining` rows are still wanted (None: all)."""
     return page_size if remaining is None else max(1, min(page_size, remaining))
+
+
+def addressable(path: str) -> bool:
+    """False when a segment of `path` is empty, `.` or `..`.
+
+    Keys and ids are percent-encoded into paths, but `.` and `..` survive encoding and
+    every HTTP stack resolves them: `/v1/customers/../balance_transactions` would read
+    another endpoint's rows as if they were the customer's. Such a path is never sent.
+    """
+    return not any(s in ("", ".", "..") for s in path.split("/")[1:])
 
 
 class StripeClient:
@@ -109,6 +119,11 @@ class StripeClient:
     def get(self, path: str, params: Params | Mapping[str, str] = ()) -> dict[str, Any]:
         """GET `path` with `params`, retried as Stripe advises; the decoded JSON object."""
         items = list(params.items()) if isinstance(params, Mapping) else list(params)
+        if not addressable(path):
+            raise ProgrammingError(
+                f"`{path}` is not a Stripe URL: a key in it is empty, `.` or `..`, which "
+                "names no object."
+            )
         started = time.monotonic()
         attempt = 0
         renewed = False
@@ -136,6 +151,8 @@ class StripeClient:
 
     def retrieve(self, path: str, params: Params = ()) -> dict[str, Any] | None:
         """One object, or None when Stripe answers 404 (a missing id is no row)."""
+        if not addressable(path):
+            return None  # an id such as `..` names no object; never send it as a path
         try:
             return self.get(path, params)
         except Error as exc:
