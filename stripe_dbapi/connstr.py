@@ -220,12 +220,19 @@ def build_config(merged: Mapping[str, Any]) -> ConnectionConfig:
     return config
 
 
+def _is_http_url(text: str) -> bool:
+    try:
+        parsed = urlparse(text)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # for example an unclosed `[` of an IPv6 address
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
 def _validate(config: ConnectionConfig) -> None:
-    parsed = urlparse(config.api_base)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    if not _is_http_url(config.api_base):
         raise InterfaceError(f"ApiBase must be an http(s) URL, not `{config.api_base}`.")
-    token_url = urlparse(config.oauth_token_url)
-    if token_url.scheme not in ("http", "https") or not token_url.netloc:
+    if not _is_http_url(config.oauth_token_url):
         raise InterfaceError(
             f"OAuthTokenUrl must be an http(s) URL, not `{config.oauth_token_url}`."
         )
