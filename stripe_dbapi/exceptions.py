@@ -7,6 +7,8 @@ id to Stripe support.
 
 from __future__ import annotations
 
+from stripe_dbapi.redact import redact_tokens
+
 
 class Warning(Exception):  # noqa: A001 - the name is mandated by PEP 249
     """Important warnings, such as data truncation (PEP 249)."""
@@ -23,6 +25,9 @@ class Error(Exception):
         code: str | None = None,
         request_id: str | None = None,
     ) -> None:
+        # Whatever put it there (a key typed into the wrong property, a server echoing a
+        # header), nothing shaped like a Stripe secret leaves the package in a message.
+        message = redact_tokens(message)
         super().__init__(message)
         self.message = message
         self.http_status = http_status

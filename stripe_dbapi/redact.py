@@ -24,4 +24,9 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "****")
-        return _TOKEN_RE.sub(lambda m: f"{m.group(1)}_{m.group(2)}_****", text)
+        return redact_tokens(text)
+
+
+def redact_tokens(text: str) -> str:
+    """`text` with anything shaped like a Stripe secret (`sk_live_…`, `rt_test_…`) masked."""
+    return _TOKEN_RE.sub(lambda m: f"{m.group(1)}_{m.group(2)}_****", text)
