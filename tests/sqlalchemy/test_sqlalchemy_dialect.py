@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 from sqlalchemy import (
@@ -172,3 +173,19 @@ def test_connection_pings_and_is_autocommit(engine: Engine) -> None:
         assert conn.execute(text("SELECT 42")).scalar() == 42
         conn.commit()
         conn.rollback()
+
+
+def test_host_connects_through_a_saved_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stripe_dbapi import profiles
+
+    monkeypatch.setenv("STRIPE_DBAPI_CONFIG_DIR", str(tmp_path))
+    profiles.save("sandbox_demo", "Sandbox=true", test=False)
+    engine = create_engine("stripe://sandbox_demo?SandboxSeed=0")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM customers")).scalar() > 0
+            assert conn.connection.dbapi_connection.config.connection_name == "sandbox_demo"  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
