@@ -39,9 +39,11 @@ from stripe_dbapi.types import (
 )
 
 apilevel = "2.0"
-# Threads may share the module, not connections: a connection's cursors share one
-# engine database and HTTP session whose use from several threads is not yet tested.
-threadsafety = 1
+# Threads may share connections, each thread using its own cursors: every Cursor runs on
+# its own DuckDB connection (engine.cursor()), and the one StripeClient's requests Session,
+# connection pool, rate limiter and request count are shared under locks. A Cursor itself
+# is not for sharing. tests/reliability/test_concurrency.py holds 8 threads to that.
+threadsafety = 2
 paramstyle = "qmark"
 
 __version__ = "0.1.0"
