@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from stripe_dbapi._loopback import LoopbackServer
+
 CALLBACK_PATH = "/callback"
 
 
@@ -31,47 +33,22 @@ class Redirect:
         return f"Redirect(code={'****' if self.code else None}, state=****, error={self.error!r})"
 
 
-class RedirectReceiver:
+class RedirectReceiver(LoopbackServer):
     """A loopback HTTP server that waits for one redirect to `CALLBACK_PATH`."""
+
+    thread_name = "stripe-dbapi-oauth-redirect"
 
     def __init__(self, expected_state: str, port: int = 0) -> None:
         self.expected_state = expected_state
         self._result: Redirect | None = None
         self._arrived = threading.Event()
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
-        self._httpd.receiver = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        httpd = _Server(("127.0.0.1", port), _Handler)
+        httpd.receiver = self
+        super().__init__(httpd)
 
     @property
     def redirect_uri(self) -> str:
         return f"http://127.0.0.1:{self.port}{CALLBACK_PATH}"
-
-    def start(self) -> RedirectReceiver:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"stripe-dbapi-oauth-redirect-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> RedirectReceiver:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def wait(self, timeout: float) -> Redirect | None:
         """The redirect, or None when none arrived within `timeout` seconds."""

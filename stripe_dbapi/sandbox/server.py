@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from stripe_dbapi._loopback import LoopbackServer
 from stripe_dbapi.catalog import Catalog
 from stripe_dbapi.sandbox.api import SandboxAPI
 from stripe_dbapi.sandbox.chaos import (
@@ -56,8 +57,10 @@ class LoggedRequest:
     account: str | None = None
 
 
-class SandboxServer:
+class SandboxServer(LoopbackServer):
     """A local Stripe-compatible server over a generated data set."""
+
+    thread_name = "stripe-sandbox"
 
     def __init__(
         self,
@@ -86,46 +89,22 @@ class SandboxServer:
         self._log: list[LoggedRequest] = []
         self._count = 0
         self._lock = threading.Lock()
-        self._httpd = _HTTPServer((host, port), _Handler)
-        self._httpd.sandbox = self
-        self._thread: threading.Thread | None = None
+        httpd = _HTTPServer((host, port), _Handler)
+        httpd.sandbox = self
+        super().__init__(httpd)
 
     # -- lifecycle --------------------------------------------------------------------
 
     def start(self) -> SandboxServer:
         """Serve on a daemon thread; returns self."""
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"stripe-sandbox-{self.port}",
-                daemon=True,
-            )
-            self._thread.start()
+            super().start()
             log.info(
                 "Stripe sandbox serving at %s (seed %s, scale %s)", self.url, self.seed, self.scale
             )
         return self
 
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- addresses --------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
 
     @property
     def url(self) -> str:
