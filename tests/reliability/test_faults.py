@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import fast_connect
+from reliability_helpers import fast_connect
 
 import stripe_dbapi
 from stripe_dbapi.sandbox import SandboxServer, start_sandbox

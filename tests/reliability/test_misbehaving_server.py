@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import ACCOUNT, Reply, fast_connect, stripe_error
+from reliability_helpers import ACCOUNT, Reply, fast_connect, stripe_error
 
 import stripe_dbapi
 
@@ -19,9 +19,19 @@ CUSTOMERS = [
 
 
 def page(params, rows=CUSTOMERS) -> Reply:
-    """A correct list page of `rows` for `limit` and `starting_after`."""
+    """A correct list page of `rows` for `limit`, `starting_after` and `created` ranges."""
     query = dict(params)
     limit = int(query.get("limit", 10))
+    bounds = {
+        "created[gte]": lambda c, v: c >= v,
+        "created[gt]": lambda c, v: c > v,
+        "created[lte]": lambda c, v: c <= v,
+        "created[lt]": lambda c, v: c < v,
+    }
+    for name, keep in bounds.items():
+        if name in query:
+            value = int(query[name])
+            rows = [r for r in rows if keep(r["created"], value)]
     start = 0
     if "starting_after" in query:
         start = next(i for i, r in enumerate(rows) if r["id"] == query["starting_after"]) + 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import ACCOUNT, Reply, fast_client, stripe_error
+from reliability_helpers import ACCOUNT, Reply, fast_client, stripe_error
 
 from stripe_dbapi.exceptions import OperationalError, ProgrammingError
 from stripe_dbapi.http import StripeClient
@@ -230,7 +230,7 @@ def test_a_401_with_renewable_credentials_is_retried_once_with_the_new_token(scr
 
 
 def test_the_account_check_maps_a_rejected_key_to_connection_unavailable(scripted):
-    from conftest import fast_connect
+    from reliability_helpers import fast_connect
 
     server = scripted(
         lambda path, params, n: stripe_error(401, "Invalid API Key provided: sk_test_****0000")
@@ -245,7 +245,7 @@ def test_the_account_check_maps_a_rejected_key_to_connection_unavailable(scripte
 
 
 def test_account_reply_is_used(scripted):
-    from conftest import fast_connect
+    from reliability_helpers import fast_connect
 
     server = scripted(lambda path, params, n: ACCOUNT)
     with fast_connect(server.dsn()) as conn:

@@ -1,4 +1,4 @@
-"""Security fixtures: an isolated config dir, a small sandbox, and the canary secret."""
+"""Security fixtures: an isolated config dir, a small sandbox, a dead URL."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.sandbox import SandboxServer, start_sandbox
-
-# Shaped like a real key so every code path treats it as one; never valid anywhere.
-CANARY = "sk_test_CANARYzq8Xw3secret0451"
 
 
 @pytest.fixture(autouse=True)

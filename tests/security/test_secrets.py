@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
-from conftest import CANARY
+from canary import CANARY
 
 import stripe_dbapi
 from stripe_dbapi.cli import main
