@@ -167,14 +167,17 @@ class StripeClient:
         *,
         max_rows: int | None = None,
         page_size: int = PAGE_SIZE,
+        starting_after: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page of a list endpoint, newest first, until `has_more` is false.
 
-        Stops once `max_rows` rows were yielded. A page whose cursor does not advance is an
-        OperationalError: looping forever or returning a partial list would both be wrong.
+        `starting_after` resumes after that object (a parallel scan continues a slice from
+        the last row it has seen). Stops once `max_rows` rows were yielded. A page whose
+        cursor does not advance is an OperationalError: looping forever or returning a
+        partial list would both be wrong.
         """
         base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
-        after: str | None = None
+        after = starting_after
         seen_cursors: set[str] = set()
         remaining = max_rows
         while True:
@@ -240,7 +243,7 @@ class StripeClient:
     ) -> tuple[requests.Response | None, Exception | None]:
         """One attempt: the response, or the network failure that prevented one."""
         if self.limiter is not None:
-            self.limiter.acquire()
+            self.limiter.acquire(path)
         with self._count_lock:
             self._count += 1
         started = time.monotonic()
