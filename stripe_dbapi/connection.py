@@ -18,6 +18,7 @@ from stripe_dbapi.connstr import ConnectionConfig, build_config, raw_properties
 from stripe_dbapi.engine import Engine
 from stripe_dbapi.exceptions import Error, InterfaceError, OperationalError
 from stripe_dbapi.http import StripeClient
+from stripe_dbapi.ratelimit import stripe_rate
 
 if TYPE_CHECKING:
     from stripe_dbapi.cursor import Cursor
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "Connection unavailable"
-LIVE_RATE, TEST_RATE = 100.0, 25.0  # Stripe's documented requests per second
 
 
 @dataclass(frozen=True)
@@ -181,10 +181,12 @@ def make_credentials(config: ConnectionConfig) -> Credentials:
 
 
 def _default_rate(config: ConnectionConfig) -> float | None:
-    """Stripe's own budget when talking to Stripe; none for the sandbox or other servers."""
+    """RateLimit when given (0: none); else Stripe's budget at Stripe, none elsewhere."""
+    if config.rate_limit is not None:
+        return config.rate_limit or None
     if urlparse(config.api_base).netloc != "api.stripe.com":
         return None
-    return LIVE_RATE if config.api_key and "_live_" in config.api_key else TEST_RATE
+    return stripe_rate(config.api_key)
 
 
 def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:

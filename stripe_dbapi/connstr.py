@@ -41,6 +41,7 @@ class ConnectionConfig:
     timeout: float = BY_ATTR["timeout"].default
     max_retries: int = BY_ATTR["max_retries"].default
     max_concurrency: int = BY_ATTR["max_concurrency"].default
+    rate_limit: float | None = BY_ATTR["rate_limit"].default
     use_search: bool = BY_ATTR["use_search"].default
     sandbox: bool = BY_ATTR["sandbox"].default
     sandbox_scale: float = BY_ATTR["sandbox_scale"].default

@@ -123,9 +123,20 @@ PROPERTIES: tuple[Property, ...] = (
         "MaxConcurrency",
         "max_concurrency",
         "int",
-        4,
-        "How many requests one query may have in flight at once.",
+        8,
+        "How many requests one query may have in flight at once (parallel created-range "
+        "slices, fan-out over parents, IN lists); the rate limit still applies.",
         minimum=1,
+    ),
+    Property(
+        "RateLimit",
+        "rate_limit",
+        "float",
+        None,
+        "Requests per second the connection may send, shared by all its queries (0: no "
+        "limit). Unset: Stripe's budget at api.stripe.com (100/s with a live key, 25/s "
+        "otherwise, 20/s for search), no limit at any other ApiBase such as the sandbox.",
+        minimum=0,
     ),
     Property(
         "UseSearch",

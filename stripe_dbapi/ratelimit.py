@@ -1,39 +1,98 @@
-"""The per-connection rate limiter that keeps parallel requests inside Stripe's budget."""
+"""The per-connection rate limiter that keeps parallel requests inside Stripe's budget.
+
+Stripe allows 100 read requests per second in live mode and 25 in test mode, and the
+Search API 20 per second in either mode. One `RateLimiter` per connection is shared by
+every thread of every query, so a parallel scan slows down to the budget instead of
+drawing 429s. When a 429 arrives anyway (another program uses the same key), the limiter
+halves its rate and holds every thread back, then recovers a tenth of the budget per
+second without 429s (additive increase, multiplicative decrease).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 
+LIVE_RATE, TEST_RATE = 100.0, 25.0  # Stripe's documented requests per second
+SEARCH_RATE = 20.0  # the Search API's own budget, live and test
+# Per-endpoint budgets below the global one: (path fragment, requests per second).
+ENDPOINT_RATES: tuple[tuple[str, float], ...] = (("/search", SEARCH_RATE),)
 
-class RateLimiter:
-    """A token bucket shared by every request of one connection.
 
-    Stripe allows 100 requests per second in live mode and 25 in test mode; staying under
-    the budget keeps parallel scans from drawing 429s in the first place.
-    """
+def stripe_rate(api_key: str | None) -> float:
+    """Stripe's global budget for a key: live keys 100/s, everything else 25/s."""
+    return LIVE_RATE if api_key and "_live_" in api_key else TEST_RATE
+
+
+class _Bucket:
+    """A token bucket whose rate drops on 429 and climbs back while none arrive."""
 
     def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.base = rate
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate)
-        self._tokens = self.capacity
-        self._updated = time.monotonic()
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+
+    def refill(self, now: float) -> None:
+        elapsed = now - self.updated
+        self.updated = now
+        if self.rate < self.base:
+            self.rate = min(self.base, self.rate + elapsed * self.base / 10)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+
+
+class RateLimiter:
+    """Token buckets shared by every request of one connection.
+
+    `rate` is the global budget in requests per second; `endpoint_rates` adds tighter
+    buckets for paths containing a fragment (the Search API). A request takes a token
+    from the global bucket and from each bucket its path matches.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        *,
+        endpoint_rates: tuple[tuple[str, float], ...] = ENDPOINT_RATES,
+    ) -> None:
+        self.rate = rate
+        self._global = _Bucket(rate, burst)
+        self._endpoints = [
+            (fragment, _Bucket(min(r, rate), None if burst is None else min(burst, r)))
+            for fragment, r in endpoint_rates
+        ]
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until one request may be sent."""
+    @property
+    def capacity(self) -> float:
+        return self._global.capacity
+
+    @property
+    def current_rate(self) -> float:
+        """The global rate now: below `rate` for a while after a 429."""
+        return self._global.rate
+
+    def acquire(self, path: str = "") -> None:
+        """Block until one request to `path` may be sent."""
+        buckets = [self._global, *(b for f, b in self._endpoints if f in path)]
         while True:
             with self._lock:
                 now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                for bucket in buckets:
+                    bucket.refill(now)
+                if all(b.tokens >= 1 for b in buckets):
+                    for bucket in buckets:
+                        bucket.tokens -= 1
                     return
-                wait = (1 - self._tokens) / self.rate
+                wait = max((1 - b.tokens) / b.rate for b in buckets if b.tokens < 1)
             time.sleep(wait)
 
     def penalize(self, seconds: float) -> None:
-        """After a 429, hold every thread back for `seconds`."""
+        """After a 429: halve the rate and hold every thread back for `seconds`."""
         with self._lock:
-            self._tokens = min(self._tokens, 0.0) - seconds * self.rate
+            bucket = self._global
+            bucket.refill(time.monotonic())
+            bucket.rate = max(bucket.base / 16, bucket.rate / 2)
+            bucket.tokens = min(bucket.tokens, 0.0) - seconds * bucket.rate
