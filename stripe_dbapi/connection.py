@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from stripe_dbapi import fetch
 from stripe_dbapi.auth import ApiKeyCredentials, Credentials
 from stripe_dbapi.catalog import Catalog, load_catalog
 from stripe_dbapi.connstr import ConnectionConfig, build_config, raw_properties
@@ -84,6 +85,7 @@ class Connection:
     def open(cls, config: ConnectionConfig) -> Connection:
         """Build the client for `config`, check it, and return the open connection."""
         catalog = load_catalog()
+        fetch.warm_up()
         sandbox = None
         if config.sandbox:
             from stripe_dbapi.sandbox import start_sandbox

@@ -20,7 +20,9 @@ class Call:
     """One Stripe request sequence: a paged list, a retrieve, or a paged search.
 
     `fill` gives column values the rows of this call are known to have but Stripe does
-    not return (a filter-only column's value, the parent key of a nested list).
+    not return (a filter-only column's value, the parent key of a nested list). `slice`
+    names the range parameter (`created`) a list call may be split on into time slices
+    fetched in parallel (see `slicing.py`); None when it is read sequentially.
     """
 
     kind: CallKind
@@ -28,6 +30,7 @@ class Call:
     params: tuple[tuple[str, str], ...] = ()
     max_rows: int | None = None
     fill: tuple[tuple[str, str], ...] = ()
+    slice: str | None = None
 
     def describe(self) -> str:
         """The first request this call sends, as `GET /v1/…?…` (its page size included)."""
@@ -53,7 +56,9 @@ class FanOut:
     """A child-table scan with no parent key given: one call per row of the parent scan.
 
     `template` is the child call with `{key}` standing for the parent id, in the path
-    (`/v1/invoices/{key}/lines`) or as the value of `param` in the query.
+    (`/v1/invoices/{key}/lines`) or as the value of `param` in the query. `embedded` names
+    the parent's field that embeds the first items of the child list (`lines`): a parent
+    whose embedded list is complete gives its child rows without a call of its own.
     """
 
     parent: Scan
@@ -61,6 +66,7 @@ class FanOut:
     param: str
     in_path: bool
     column: str
+    embedded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,21 +111,34 @@ def explain_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
             f = scan.fanout
             add_scan(f.parent, f"{step}.parent")
             where = "path" if f.in_path else f"param {f.param}"
+            how = f"fan-out: one call per {f.parent.table}.id in the {where}"
+            if f.embedded:
+                how = (
+                    f"fan-out: rows read from each {f.parent.table} row's embedded "
+                    f"`{f.embedded}` list; one call per {f.parent.table}.id in the {where} "
+                    "only where that list is truncated (has_more)"
+                )
             rows.append(
                 (
                     step,
                     scan.table,
                     f.template.describe(),
-                    "per parent",
-                    f"fan-out: one call per {f.parent.table}.id in the {where}"
-                    + (f"; {detail}" if detail else ""),
+                    "per parent" if not f.embedded else "per truncated parent",
+                    how + (f"; {detail}" if detail else ""),
                 )
             )
             return
         if not scan.calls:
             rows.append((step, scan.table, "(none)", "0", detail or "no Stripe call needed"))
         for call in scan.calls:
-            rows.append((step, scan.table, call.describe(), call.pages(), detail))
+            text = detail
+            if call.slice:
+                sliced = (
+                    f"parallel: after the first page, split into {call.slice} slices "
+                    f"({call.slice}[gte]=a&{call.slice}[lt]=b) fetched concurrently"
+                )
+                text = f"{detail}; {sliced}" if detail else sliced
+            rows.append((step, scan.table, call.describe(), call.pages(), text))
 
     for scan in plan.scans:
         add_scan(scan, f"scan {scan.index}")

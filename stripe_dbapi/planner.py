@@ -441,6 +441,7 @@ class _CallBuilder:
                         tuple(params + extra + combo),
                         max_rows,
                         tuple(fill + extra_fill + _fills(self.table, combo)),
+                        _slice_param(self.table, max_rows),
                     )
                 )
         if len(calls) > MAX_CALLS:
@@ -573,7 +574,14 @@ class _CallBuilder:
             table=parent_table.name,
             alias=parent_table.name,
             columns=("id",),
-            calls=(Call("list", parent_table.list_path, parent_params),),
+            calls=(
+                Call(
+                    "list",
+                    parent_table.list_path,
+                    parent_params,
+                    slice=_slice_param(parent_table, None),
+                ),
+            ),
         )
         in_path = parent.in_ == "path"
         path = (
@@ -582,8 +590,46 @@ class _CallBuilder:
             else self.table.list_path
         )
         extra = [] if in_path else [(parent.param, "{key}")]
-        template = Call("list", path, tuple(params + extra), max_rows, tuple(fill))
-        return FanOut(parent_scan, template, parent.param, in_path, parent.column)
+        template = Call(
+            "list",
+            path,
+            tuple(params + extra),
+            max_rows,
+            tuple(fill),
+            _slice_param(self.table, max_rows),
+        )
+        embedded = (
+            _embedded_field(parent_table, self.table) if not params and max_rows is None else None
+        )
+        return FanOut(parent_scan, template, parent.param, in_path, parent.column, embedded)
+
+
+def _slice_param(table: Table, max_rows: int | None) -> str | None:
+    """`created` when a list of `table` may be read in parallel time slices.
+
+    Only without a pushed LIMIT: with one, newest-first pages in sequence are already
+    the fewest requests, and slices would fetch rows the LIMIT throws away.
+    """
+    if max_rows is not None:
+        return None
+    for f in table.filters:
+        if f.kind == "range" and f.param == "created" and f.column == "created":
+            return "created"
+    return None
+
+
+def _embedded_field(parent: Table, child: Table) -> str | None:
+    """The parent's column embedding the first items of `child`'s list, if any.
+
+    Only for an unfiltered fan-out: an embedded list holds the child's items unfiltered,
+    in the same object shape as the child endpoint's (invoice.lines items are the
+    `line_item` objects /v1/invoices/{id}/lines lists; subscription.items the
+    `subscription_item` objects of /v1/subscription_items).
+    """
+    for column in parent.columns:
+        if column.embedded_list == child.name:
+            return column.name
+    return None
 
 
 def _fills(table: Table, combo: list[tuple[str, str]]) -> list[tuple[str, str]]:

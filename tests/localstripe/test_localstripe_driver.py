@@ -353,4 +353,6 @@ def test_invoice_lines_without_a_parent_fan_out_over_invoices(
     ]
     rows, spent = run(conn, "SELECT id, invoice FROM invoices_lines")
     assert sorted(rows) == sorted(expected)
-    assert spent == 1 + len(invoices)
+    # Complete embedded `lines` lists save the per-invoice call; truncated ones make it.
+    truncated = sum(1 for inv in invoices if inv.lines.has_more)
+    assert 1 + truncated <= spent <= 1 + len(invoices)

@@ -7,7 +7,9 @@ Each `golden/*.sql` file holds cases:
     -- requests:
     GET /v1/customers?email=a@example.com&limit=100
 
-A fan-out reads `FANOUT <parent request> => <child request with {key}>`; a case that
+A fan-out reads `FANOUT <parent request> => <child request with {key}>`, with
+`EMBEDDED <field>` when child rows come from the parents' embedded lists; a list call read
+in parallel time slices after its first page ends with `SLICED BY created`. A case that
 must fail reads `-- error: ProgrammingError: <message start>` instead of requests.
 Run with STRIPE_DBAPI_REGOLD=1 to rewrite the expectations after a deliberate change.
 """
@@ -24,7 +26,7 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.catalog import load_catalog
-from stripe_dbapi.plan import Plan
+from stripe_dbapi.plan import Call, Plan
 from stripe_dbapi.planner import plan_query
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -71,12 +73,18 @@ def requests_of(plan: Plan) -> list[str]:
     lines = []
     for scan in plan.scans:
         if scan.fanout is not None:
-            parents = [c.describe() for c in scan.fanout.parent.calls]
-            lines.append(f"FANOUT {' + '.join(parents)} => {scan.fanout.template.describe()}")
+            fan = scan.fanout
+            parents = [_line(c) for c in fan.parent.calls]
+            embedded = f" EMBEDDED {fan.embedded}" if fan.embedded else ""
+            lines.append(f"FANOUT {' + '.join(parents)} => {_line(fan.template)}{embedded}")
         elif not scan.calls:
             lines.append(f"(no request for {scan.table})")
-        lines.extend(c.describe() for c in scan.calls)
+        lines.extend(_line(c) for c in scan.calls)
     return lines
+
+
+def _line(call: Call) -> str:
+    return call.describe() + (f" SLICED BY {call.slice}" if call.slice else "")
 
 
 def _actual(case: Case) -> list[str]:

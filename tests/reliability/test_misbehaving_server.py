@@ -52,8 +52,10 @@ def serve(scripted, customers):
     return scripted(script)
 
 
-def query(server, sql="SELECT id FROM customers", params=None, **client):
-    with fast_connect(server.dsn(), **client) as conn:
+def query(server, sql="SELECT id FROM customers", params=None, *, sequential=False, **client):
+    # sequential: one request at a time, no parallel created slices (see tests/speed)
+    dsn = server.dsn() + (";MaxConcurrency=1" if sequential else "")
+    with fast_connect(dsn, **client) as conn:
         cur = conn.cursor()
         cur.execute(sql, params)
         return cur.fetchall()
@@ -67,7 +69,7 @@ def test_the_well_behaved_script_serves_every_row(scripted):
 def test_a_server_that_ignores_starting_after_is_caught_not_looped(scripted):
     server = serve(scripted, lambda params: page([p for p in params if p[0] == "limit"]))
     with pytest.raises(stripe_dbapi.OperationalError) as caught:
-        query(server)
+        query(server, sequential=True)
     assert str(caught.value) == (
         "Stripe's pagination of GET /v1/customers did not advance past `cus_0099`; "
         "stopping rather than returning a partial or repeated list."
@@ -83,7 +85,7 @@ def test_pages_that_cycle_are_caught(scripted):
         return page(params)
 
     with pytest.raises(stripe_dbapi.OperationalError, match="did not advance past `cus_0099`"):
-        query(serve(scripted, cycling))
+        query(serve(scripted, cycling), sequential=True)
 
 
 def test_an_empty_page_that_promises_more_is_an_error_not_the_end(scripted):

@@ -16,12 +16,12 @@ GET /v1/charges?limit=3
 -- case: LIMIT with another order is not sent
 SELECT id FROM charges ORDER BY amount DESC LIMIT 3
 -- requests:
-GET /v1/charges?limit=100
+GET /v1/charges?limit=100 SLICED BY created
 
 -- case: LIMIT after a filter Stripe cannot apply is not sent
 SELECT id FROM charges WHERE amount > 100 LIMIT 3
 -- requests:
-GET /v1/charges?limit=100
+GET /v1/charges?limit=100 SLICED BY created
 
 -- case: LIMIT after a pushed filter is sent
 SELECT id FROM charges WHERE customer = 'cus_1' LIMIT 3
@@ -31,7 +31,7 @@ GET /v1/charges?customer=cus_1&limit=3
 -- case: LIMIT over an aggregate is not sent
 SELECT customer, count(*) FROM charges GROUP BY customer LIMIT 3
 -- requests:
-GET /v1/charges?limit=100
+GET /v1/charges?limit=100 SLICED BY created
 
 -- case: LIMIT 0 needs no request
 SELECT id FROM charges LIMIT 0

@@ -1,7 +1,7 @@
 -- case: without UseSearch a metadata filter reads the list
 SELECT id FROM customers WHERE metadata->>'plan' = 'pro'
 -- requests:
-GET /v1/customers?limit=100
+GET /v1/customers?limit=100 SLICED BY created
 
 -- case: with UseSearch a metadata filter is a search query
 -- use_search: true
@@ -13,7 +13,7 @@ GET /v1/customers/search?query=metadata['plan']:'pro'+AND+created>%3D1767225600&
 -- use_search: true
 SELECT id FROM customers WHERE email = 'ada@example.com'
 -- requests:
-GET /v1/customers?email=ada@example.com&limit=100
+GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 
 -- case: search values are quoted and escaped
 -- use_search: true
@@ -31,7 +31,7 @@ GET /v1/subscriptions/search?query=created>%3D1767225601+AND+metadata['plan']:'p
 -- use_search: true
 SELECT id FROM refunds WHERE metadata->>'plan' = 'pro'
 -- requests:
-GET /v1/refunds?limit=100
+GET /v1/refunds?limit=100 SLICED BY created
 
 -- case: id look-ups stay retrieves with UseSearch
 -- use_search: true

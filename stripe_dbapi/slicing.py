@@ -1,0 +1,210 @@
+"""Parallel `created`-range scans: one list call split into time slices fetched at once.
+
+Stripe lists newest first and has no oldest-first order, so a scan cannot learn where its
+data starts without reading it. The scheme:
+
+1. The first request is the unsliced call's first page, exactly what a sequential scan
+   sends. Fewer than a full page means it was the only page: done in one request.
+2. Otherwise the page's oldest row (created `o`, id `last`) splits what is left, the
+   half-open range `[lo, o + 1)` (`lo` is the query's lower bound, or 0), into pieces
+   walking back from `o`: the first pieces hold about `ROWS_PER_PIECE` rows at the page's
+   density, each next piece is `GROWTH` times wider (older data is usually sparser, and
+   growth keeps a span of years to a few dozen pieces), and the last piece reaches `lo`.
+   The newest piece resumes with `starting_after=last`, so the rest of second `o` is read
+   exactly once; the others send `created[gte]=a&created[lt]=b`.
+3. Each piece pages on with its cursor and judges every page by the same rule: a full
+   page whose oldest row is far above the piece's lower bound (more than `SPLIT_PAGES`
+   pages left at the page's density) splits what is left again. An empty piece costs
+   one request. A page must be strictly newest-first (first row newer than its last) to
+   split, so a server that lists oldest first is read sequentially, as before.
+
+Boundaries are whole seconds and pieces are half-open, so no second is ever split between
+two pieces: many objects share one `created` second, and the cursor inside second `o` is
+the only place one second is read by two requests, in sequence. The union of the pieces
+is the original range below the first page, so the rows are exactly a sequential scan's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stripe_dbapi.exceptions import OperationalError
+from stripe_dbapi.http import PAGE_SIZE, StripeClient
+from stripe_dbapi.plan import Call
+
+Rows = list[dict[str, Any]]
+Params = tuple[tuple[str, str], ...]
+
+ROWS_PER_PIECE = 400  # about four pages per piece before it is looked at again
+SPLIT_PAGES = 3  # a piece splits when more than this many pages seem left in it
+GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class Spawn:
+    """Work a task hands back to the pool: more tasks to run concurrently."""
+
+    tasks: tuple[Callable[[], Iterator[Any]], ...]
+
+
+def range_bounds(params: Sequence[tuple[str, str]], param: str) -> tuple[int, int | None, Params]:
+    """The half-open `[lo, hi)` the call's `param` constraints allow, and the other params.
+
+    `lo` is 0 when the call has no lower bound (Stripe objects are never older than the
+    epoch); `hi` is None when it has no upper bound.
+    """
+    lo, hi = 0, None
+    rest = []
+    for key, value in params:
+        op = _op(key, param)
+        if op is None:
+            rest.append((key, value))
+            continue
+        n = int(value)
+        if op in ("eq", "gte", "gt"):
+            lo = max(lo, n + 1 if op == "gt" else n)
+        if op in ("eq", "lte", "lt"):
+            top = n if op == "lt" else n + 1
+            hi = top if hi is None else min(hi, top)
+    return lo, hi, tuple(rest)
+
+
+def _op(key: str, param: str) -> str | None:
+    if key == param:
+        return "eq"
+    if key.startswith(param + "[") and key.endswith("]"):
+        return key[len(param) + 1 : -1]
+    return None
+
+
+def slice_params(rest: Params, param: str, lo: int, hi: int | None) -> Params:
+    """The call's other params plus `param[gte]=lo&param[lt]=hi` (lo 0 is left out)."""
+    extra = []
+    if lo > 0:
+        extra.append((f"{param}[gte]", str(lo)))
+    if hi is not None:
+        extra.append((f"{param}[lt]", str(hi)))
+    return (*rest, *extra)
+
+
+def pieces(lo: int, hi: int, density: float, max_pieces: int) -> list[tuple[int, int]]:
+    """`[lo, hi)` cut into contiguous half-open whole-second pieces, newest first.
+
+    The first piece is wide enough for about ROWS_PER_PIECE rows at `density` (rows per
+    second), each next one GROWTH times wider; the last one always reaches `lo`.
+    """
+    if hi <= lo:
+        return []
+    width = max(1.0, ROWS_PER_PIECE / max(density, 1e-9))
+    out = []
+    top = hi
+    while top > lo and len(out) < max_pieces - 1:
+        bottom = max(lo, top - max(1, math.ceil(width)))
+        out.append((bottom, top))
+        top = bottom
+        width *= GROWTH
+    if top > lo:
+        out.append((lo, top))
+    return out
+
+
+def sliced_pages(
+    client: StripeClient,
+    call: Call,
+    param: str,
+    max_pieces: int,
+    sink: Callable[[Rows], Iterator[Any]],
+) -> Callable[[], Iterator[Any]]:
+    """A pool task that scans `call` in parallel `param` slices; pages go through `sink`."""
+    lo, hi, rest = range_bounds(call.params, param)
+
+    def first() -> Iterator[Any]:
+        yield from _piece(client, call, call.params, None, lo, param, max_pieces, sink, rest)
+
+    return first
+
+
+def _piece(
+    client: StripeClient,
+    call: Call,
+    params: Params,
+    after: str | None,
+    lo: int,
+    param: str,
+    max_pieces: int,
+    sink: Callable[[Rows], Iterator[Any]],
+    rest: Params,
+) -> Iterator[Any]:
+    pages = client.list_pages(call.path, params, starting_after=after)
+    hi = range_bounds(params, param)[1]
+    try:
+        for page in pages:
+            _check_range(call.path, page, param, lo, hi)
+            yield from sink(page)
+            split = _split_point(page, lo, param)
+            if split is not None:
+                oldest, last, density = split
+                cut = pieces(lo, oldest + 1, density, max_pieces)
+                yield Spawn(_spawn(client, call, cut, last, param, max_pieces, sink, rest))
+                return
+    finally:
+        pages.close()
+
+
+def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> None:
+    """A row outside the slice means the server ignored the range: slices would repeat rows."""
+    for row in page:
+        value = row.get(param)
+        if isinstance(value, int) and (value < lo or (hi is not None and value >= hi)):
+            raise OperationalError(
+                f"Stripe's answer to GET {path} holds `{row.get('id')}` outside the requested "
+                f"{param} range; stopping rather than returning a repeated list."
+            )
+
+
+def _split_point(page: Rows, lo: int, param: str) -> tuple[int, str, float] | None:
+    """(oldest created, last id, rows per second) when what is left below `page` is dense.
+
+    Only a full page whose first row is strictly newer than its last may split: that
+    proves the server lists newest first (some emulators list oldest first, and a page
+    of one second proves nothing); such a page continues sequentially and the next page
+    is judged again.
+    """
+    if len(page) < PAGE_SIZE:
+        return None
+    oldest, newest, last = page[-1].get(param), page[0].get(param), page[-1].get("id")
+    if not (isinstance(oldest, int) and isinstance(newest, int) and isinstance(last, str)):
+        return None
+    if newest <= oldest:
+        return None
+    density = len(page) / (newest - oldest + 1)
+    if density * (oldest - lo) <= SPLIT_PAGES * PAGE_SIZE:
+        return None
+    return oldest, last, density
+
+
+def _spawn(
+    client: StripeClient,
+    call: Call,
+    cut: list[tuple[int, int]],
+    last: str,
+    param: str,
+    max_pieces: int,
+    sink: Callable[[Rows], Iterator[Any]],
+    rest: Params,
+) -> tuple[Callable[[], Iterator[Any]], ...]:
+    # What is left below a full page: the rest of its oldest second (after the cursor)
+    # and everything older, cut into `cut`, newest piece first.
+    tasks = []
+    for i, (a, b) in enumerate(cut):
+        params = slice_params(rest, param, a, b)
+        after = last if i == 0 else None  # only the newest piece holds the cursor's second
+
+        def task(params: Params = params, after: str | None = after, a: int = a) -> Iterator[Any]:
+            yield from _piece(client, call, params, after, a, param, max_pieces, sink, rest)
+
+        tasks.append(task)
+    return tuple(tasks)
