@@ -153,14 +153,24 @@ def raw_properties(dsn: str | None, kwargs: Mapping[str, Any]) -> dict[str, Any]
     Keyword arguments win over the string. Keys are resolved through aliases; an unknown
     key is an InterfaceError that suggests the nearest property.
     """
+    if dsn is not None and not isinstance(dsn, str):
+        raise InterfaceError(
+            f"The connection string must be text (Key=Value;…), not {type(dsn).__name__}."
+        )
     merged: dict[str, Any] = {}
-    sources: list[tuple[str, Any]] = list(split_connection_string(dsn)) if dsn else []
-    sources += list(kwargs.items())
-    for key, value in sources:
-        prop = lookup(key)
-        if prop is None:
-            raise InterfaceError(f"Unknown connection property `{key}`{_did_you_mean(key)}")
-        merged[prop.attr] = value
+    for source in (split_connection_string(dsn) if dsn else [], list(kwargs.items())):
+        given: dict[str, str] = {}
+        for key, value in source:
+            prop = lookup(key)
+            if prop is None:
+                raise InterfaceError(f"Unknown connection property `{key}`{_did_you_mean(key)}")
+            if prop.attr in given:
+                raise InterfaceError(
+                    f"Connection property `{prop.name}` is given twice "
+                    f"(as `{given[prop.attr]}` and `{key}`)."
+                )
+            given[prop.attr] = key
+            merged[prop.attr] = value
     return merged
 
 
@@ -240,6 +250,11 @@ def _validate(config: ConnectionConfig) -> None:
     if config.account_id is not None and not _ACCOUNT_RE.match(config.account_id):
         raise InterfaceError(f"AccountId must look like `acct_…`, not `{config.account_id}`.")
     if config.sandbox:
+        if config.auth_scheme != "APIKey":
+            raise InterfaceError(
+                "Sandbox=true connects with the sandbox's own test key; leave AuthScheme "
+                "out (or APIKey)."
+            )
         return  # the sandbox supplies its own key
     if config.auth_scheme == "APIKey":
         if not config.api_key:

@@ -32,7 +32,7 @@ class Cursor:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.arraysize = 1
+        self._arraysize = 1
         self._duck = connection._engine.cursor()
         self._closed = False
         self._result: Result | None = None
@@ -50,6 +50,19 @@ class Cursor:
     def description(self) -> list[Description] | None:
         """(name, type_code, …) per column of the last result; None before any query."""
         return self._description
+
+    @property
+    def arraysize(self) -> int:
+        """How many rows `fetchmany()` returns by default (1, as PEP 249 says)."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ProgrammingError(
+                f"arraysize must be a whole number of at least 1, not {value!r}."
+            )
+        self._arraysize = value
 
     @property
     def rowcount(self) -> int:
@@ -112,6 +125,10 @@ class Cursor:
     ) -> Cursor:
         """Run the query once per parameter set; the last one's rows can be fetched."""
         self._check_open()
+        if isinstance(seq_of_parameters, (str, bytes)) or not hasattr(
+            seq_of_parameters, "__iter__"
+        ):
+            raise ProgrammingError("executemany() needs a sequence of parameter sets.")
         ran = False
         for parameters in seq_of_parameters:
             self.execute(operation, parameters)
@@ -133,6 +150,8 @@ class Cursor:
     def fetchmany(self, size: int | None = None) -> list[Row]:
         self._check_result()
         size = self.arraysize if size is None else size
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise ProgrammingError(f"fetchmany() size must be a whole number, not {size!r}.")
         if size < 0:
             raise ProgrammingError("fetchmany() size must not be negative.")
         rows: list[Row] = []

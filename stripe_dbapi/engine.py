@@ -46,7 +46,10 @@ class Engine:
             f"CREATE SCHEMA {SCHEMA}",
         ]
         for table in catalog:
-            columns = ", ".join(f"{typemap.quote_ident(c.name)} {c.type}" for c in table.columns)
+            columns = ", ".join(
+                f"{typemap.quote_ident(c.name)} {c.type}{'' if c.nullable else ' NOT NULL'}"
+                for c in table.columns
+            )
             setup.append(f"CREATE TABLE {SCHEMA}.{typemap.quote_ident(table.name)} ({columns})")
         # Once off, external access cannot be turned back on while the database runs.
         setup.append("SET enable_external_access=false")

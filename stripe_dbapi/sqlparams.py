@@ -45,6 +45,10 @@ def literal(value: Any) -> exp.Expr:
         return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
     if isinstance(value, dt.time):
         return exp.cast(exp.Literal.string(value.isoformat()), "TIME")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # DuckDB's blob literal: every byte as \xHH, so no byte can end the string.
+        text = "".join(f"\\x{b:02X}" for b in bytes(value))
+        return exp.cast(exp.Literal.string(text), "BLOB")
     if isinstance(value, (dict, list, tuple)):
         try:
             text = json.dumps(value)
@@ -68,6 +72,10 @@ def bind(tree: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> ex
     A wrong number of parameters, a missing name, or a mix of styles is a ProgrammingError:
     sqlglot would otherwise leave unmatched placeholders in the query.
     """
+    if params is not None and not isinstance(params, (Sequence, Mapping)):
+        raise ProgrammingError(
+            f"Parameters must be a sequence or a mapping, not {type(params).__name__}."
+        )
     holders = list(tree.find_all(exp.Placeholder))
     if params is None:
         params = ()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from stripe_dbapi.connection import Connection, connect
+from stripe_dbapi.connection import Connection, connect, resolve_config
+from stripe_dbapi.connstr import ConnectionConfig
 from stripe_dbapi.exceptions import InterfaceError
 
 
@@ -18,18 +20,28 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _properties(args: argparse.Namespace) -> dict[str, str] | None:
+    """The connection properties the options name (STRIPE_DBAPI_DSN when none), or None."""
+    if args.sandbox:
+        return {"Sandbox": "true"}
+    if args.connection:
+        return {"ConnectionName": args.connection}
+    dsn = args.dsn or os.environ.get("STRIPE_DBAPI_DSN")
+    return {"dsn": dsn} if dsn else None
+
+
 def open_connection(args: argparse.Namespace) -> Connection:
     """The connection the options name; the STRIPE_DBAPI_DSN variable when none is given."""
-    import os
-
-    if args.sandbox:
-        return connect("Sandbox=true")
-    if args.connection:
-        return connect(ConnectionName=args.connection)
-    dsn = args.dsn or os.environ.get("STRIPE_DBAPI_DSN")
-    if not dsn:
+    props = _properties(args)
+    if props is None:
         raise InterfaceError(
             'Say where to connect: --dsn "AuthScheme=APIKey;LiveAPIKey=…", '
             "--connection NAME, --sandbox, or set STRIPE_DBAPI_DSN."
         )
-    return connect(dsn)
+    return connect(**props)
+
+
+def connection_config(args: argparse.Namespace) -> ConnectionConfig:
+    """The validated config the options name, without connecting (defaults when none)."""
+    props = _properties(args)
+    return resolve_config(**props) if props else ConnectionConfig()

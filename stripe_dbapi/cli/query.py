@@ -7,28 +7,34 @@ import csv
 import datetime as dt
 import decimal
 import json
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from stripe_dbapi.catalog import load_catalog
-from stripe_dbapi.cli.common import add_connection_options, open_connection
-from stripe_dbapi.exceptions import ProgrammingError
+from stripe_dbapi.cli.common import add_connection_options, connection_config, open_connection
+from stripe_dbapi.exceptions import InterfaceError, ProgrammingError
+from stripe_dbapi.plan import EXPLAIN_COLUMNS, explain_rows
+from stripe_dbapi.planner import plan_query
 
 MAX_CELL = 60
+_SQL_HELP = 'the query, e.g. "SELECT id, email FROM customers LIMIT 5"; - or none: read stdin'
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     q = commands.add_parser("query", help="run a SQL query and print the rows")
     add_connection_options(q)
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    q.add_argument("sql", help='the query, e.g. "SELECT id, email FROM customers LIMIT 5"')
+    q.add_argument("sql", nargs="?", default="-", help=_SQL_HELP)
     q.set_defaults(func=run_query)
 
-    e = commands.add_parser("explain", help="show the Stripe calls a query would make")
+    e = commands.add_parser(
+        "explain", help="show the Stripe calls a query would make (without calling Stripe)"
+    )
     add_connection_options(e)
     e.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    e.add_argument("sql")
+    e.add_argument("sql", nargs="?", default="-", help=_SQL_HELP)
     e.set_defaults(func=run_explain)
 
     t = commands.add_parser("tables", help="list every Stripe table")
@@ -39,17 +45,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     d.set_defaults(func=run_describe)
 
 
-def run_query(args: argparse.Namespace, *, prefix: str = "") -> int:
+def read_sql(args: argparse.Namespace) -> str:
+    """The SQL argument, or standard input when it is `-` (or missing) and not a terminal."""
+    if args.sql != "-":
+        return str(args.sql)
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InterfaceError("Give the query as an argument, or pipe it on standard input.")
+    return sys.stdin.read()
+
+
+def run_query(args: argparse.Namespace) -> int:
+    sql = read_sql(args)
     with open_connection(args) as conn:
         cur = conn.cursor()
-        cur.execute(prefix + args.sql)
+        cur.execute(sql)
         names = [d[0] for d in cur.description or ()]
         write(sys.stdout, args.format, names, cur.fetchall())
     return 0
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    return run_query(args, prefix="EXPLAIN ")
+    """Plan the query and print the plan. Planning is pure: nothing connects to Stripe;
+    the connection options only matter for properties that change plans (UseSearch)."""
+    sql = read_sql(args)
+    use_search = connection_config(args).use_search
+    plan = plan_query(sql, load_catalog(), use_search=use_search)
+    write(sys.stdout, args.format, list(EXPLAIN_COLUMNS), explain_rows(plan))
+    return 0
 
 
 def run_tables(args: argparse.Namespace) -> int:
@@ -87,6 +109,8 @@ def _text(value: Any) -> str:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):

@@ -164,3 +164,25 @@ def test_connection_repr_shows_no_secret(sandbox):
     with stripe_dbapi.connect(sandbox.dsn) as conn:
         assert sandbox.api_key not in repr(conn)
         assert sandbox.api_key not in repr(conn.config)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((123,), {}, "The connection string must be text (Key=Value;…), not int."),
+        (
+            ("APIKey=sk_test_aaaaaaaaa;LiveAPIKey=sk_test_bbbbbbbbb",),
+            {},
+            "Connection property `LiveAPIKey` is given twice (as `APIKey` and `LiveAPIKey`).",
+        ),
+        (
+            ("Sandbox=true;AuthScheme=OAuth2",),
+            {},
+            "Sandbox=true connects with the sandbox's own test key",
+        ),
+    ],
+)
+def test_more_connection_mistakes_are_interface_errors(args, kwargs, message):
+    with pytest.raises(stripe_dbapi.InterfaceError) as info:
+        stripe_dbapi.connect(*args, **kwargs)
+    assert str(info.value).startswith(message)

@@ -214,3 +214,51 @@ def test_context_managers(sandbox):
         cur.execute("SELECT 1")
         assert cur.fetchone() == (1,)
     assert conn.closed and cur.closed
+
+
+def test_binary_parameters_are_blobs(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT ?, octet_length(?)", (driver.Binary(b"\x00'x"), b"abc"))
+    assert cur.fetchone() == (b"\x00'x", 3)
+    assert cur.description[0][1] == driver.BINARY
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda cur: cur.execute("SELECT ?", 5),
+            "Parameters must be a sequence or a mapping, not int.",
+        ),
+        (
+            lambda cur: cur.executemany("SELECT 1", None),
+            "executemany() needs a sequence of parameter sets.",
+        ),
+        (
+            lambda cur: setattr(cur, "arraysize", "x"),
+            "arraysize must be a whole number of at least 1",
+        ),
+    ],
+)
+def test_misuse_is_a_programming_error_not_a_type_error(conn, call, message):
+    with pytest.raises(driver.ProgrammingError) as info:
+        call(conn.cursor())
+    assert str(info.value).startswith(message)
+
+
+def test_fetchmany_size_must_be_a_number(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT 1")
+    with pytest.raises(
+        driver.ProgrammingError, match="fetchmany\\(\\) size must be a whole number"
+    ):
+        cur.fetchmany("x")
+
+
+def test_information_schema_knows_what_is_nullable(conn):
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT column_name, is_nullable FROM information_schema.columns "
+        "WHERE table_name = 'customers' AND column_name IN ('id', 'email') ORDER BY 1"
+    )
+    assert cur.fetchall() == [("email", "YES"), ("id", "NO")]

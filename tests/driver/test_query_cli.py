@@ -92,3 +92,29 @@ def test_the_installed_command_runs_a_sandbox_query():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["n"] > 0
     assert "Traceback" not in result.stderr
+
+
+def test_sql_from_standard_input(capsys, monkeypatch, sandbox):
+    monkeypatch.setattr("sys.stdin", io.StringIO("SELECT 41 + 1 AS answer"))
+    code, out, _ = run(capsys, "query", "--dsn", sandbox.dsn, "--format", "json")
+    assert code == 0 and json.loads(out) == [{"answer": 42}]
+
+
+def test_explain_does_not_connect(capsys, free_port):
+    dsn = f"LiveAPIKey={CANARY};ApiBase=http://127.0.0.1:{free_port};MaxRetries=0"
+    code, out, err = run(capsys, "explain", "--dsn", dsn, "SELECT id FROM charges LIMIT 3")
+    assert (code, err) == (0, "") and "GET /v1/charges?limit=3" in out
+    code, out, _ = run(capsys, "explain", "SELECT id FROM customers WHERE email = 'a@example.com'")
+    assert code == 0 and "email=a@example.com" in out
+
+
+def test_usage_errors_exit_1(capsys):
+    code, _, err = run(capsys, "query", "--bogus")
+    assert code == 1 and "unrecognized arguments: --bogus" in err
+
+
+def test_json_output_has_no_nan(capsys, sandbox):
+    code, out, _ = run(
+        capsys, "query", "--dsn", sandbox.dsn, "--format", "json", "SELECT 'nan'::DOUBLE AS x"
+    )
+    assert code == 0 and json.loads(out) == [{"x": None}]
