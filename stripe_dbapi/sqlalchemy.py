@@ -296,8 +296,10 @@ class StripeDialect(default.DefaultDialect):
         catalog = _catalog()
         keys: list[ReflectedForeignKeyConstraint] = []
         for column in table.columns:
+            # A filter-only column holds a value only when a query gives it literally, so a
+            # join over it would find nothing: it is not offered as a key.
             target = catalog.get(column.references) if column.references else None
-            if target is None or target.column("id") is None:
+            if target is None or target.column("id") is None or column.filter_only:
                 continue
             keys.append(
                 {

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from stripe_dbapi.exceptions import InterfaceError, OperationalError
 from stripe_dbapi.sandbox.chaos import parse_latency, parse_percent, parse_rate_limit
 
 
@@ -64,15 +65,22 @@ def serve(
     from stripe_dbapi.sandbox.server import SandboxServer
 
     out = out or sys.stdout
-    srv = SandboxServer(
-        seed=args.seed,
-        scale=args.scale,
-        port=args.port,
-        latency_ms=args.latency_ms,
-        rate_limit=args.rate_limit,
-        faults=args.faults,
-        api_key=args.api_key,
-    )
+    if not 0 <= args.port <= 65535:
+        raise InterfaceError(f"--port must be between 0 and 65535, not {args.port}.")
+    try:
+        srv = SandboxServer(
+            seed=args.seed,
+            scale=args.scale,
+            port=args.port,
+            latency_ms=args.latency_ms,
+            rate_limit=args.rate_limit,
+            faults=args.faults,
+            api_key=args.api_key,
+        )
+    except OSError as exc:
+        raise OperationalError(
+            f"The sandbox cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}."
+        ) from None
     srv.start()
     print(f"Stripe sandbox listening on {srv.url} (seed {args.seed}, scale {args.scale})", file=out)
     print(f"Connection string: {srv.dsn}", file=out)
@@ -87,13 +95,10 @@ def serve(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m stripe_dbapi.sandbox serve [...]`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m stripe_dbapi.sandbox", description="The stripe_dbapi sandbox server."
-    )
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """`python -m stripe_dbapi.sandbox serve [...]` is `stripe-dbapi sandbox serve [...]`."""
+    from stripe_dbapi.cli import main as cli_main
+
+    return cli_main(["sandbox", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _positive(text: str) -> float:
