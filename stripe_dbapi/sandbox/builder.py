@@ -46,19 +46,30 @@ class Builder:
         return max(minimum, round(at_scale_one * self.scale))
 
     def times(self, n: int, start: int = NOW - HISTORY, end: int = NOW) -> list[int]:
-        """`n` creation times in [start, end), denser near `end`, many sharing a second."""
+        """`n` creation times in [start, end), denser near `end`, many sharing a second
+        (and, for large `n`, one burst of 5% in a single second)."""
         rng = self.rng
         span = max(1, end - start)
         out: list[int] = []
+        if n >= 1000:
+            # One batch import: 5% of the objects in a single second, as a bulk job makes
+            # them. Pagination and created-range slicing must stay exact over such a second.
+            burst = end - 1 - int(span * rng.uniform(0.2, 0.5))
+            out.extend([burst] * (n * 5 // 100))
         while len(out) < n:
             t = end - 1 - int(span * rng.random() ** 2)
             out.extend([t] * (1 + (rng.random() < 0.3) * rng.randint(1, 4)))
         del out[n:]
+        rng.shuffle(out)  # callers may take a prefix: spread the burst through it
         return out
 
     def after(self, t: int, max_delay: int) -> int:
-        """A time up to `max_delay` seconds after `t`, never past NOW."""
-        return min(NOW - 1, t + self.rng.randint(0, max_delay))
+        """A time up to `max_delay` seconds after `t`, never past NOW.
+
+        The delay is drawn within what is left before NOW rather than clamped to it, so
+        objects made near NOW do not pile up in its last second.
+        """
+        return t + self.rng.randint(0, max(0, min(max_delay, NOW - 1 - t)))
 
     # -- rows -----------------------------------------------------------------------
 
