@@ -25,7 +25,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
-from stripe_dbapi import pushdown, sqlparams, typemap
+from stripe_dbapi import joins, pushdown, sqlparams, typemap
 from stripe_dbapi.catalog.model import Catalog, Table
 from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
 from stripe_dbapi.plan import Call, FanOut, Plan, Scan
@@ -185,6 +185,7 @@ class _ScanFacts:
     all_columns: bool = False
     limit: int | None = None
     limit_ok: bool = False  # the scope is a bare filter over this scan alone
+    notes: list[str] = field(default_factory=list)  # join pushdown, for EXPLAIN
 
 
 @lru_cache(maxsize=4)
@@ -252,6 +253,10 @@ def _analyse(tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> dict[int, _S
         preds = pushdown.conjuncts(select)
         for alias, index in scans_here.items():
             facts[index].predicates.extend(p for p in preds if _only_refers_to(p, alias))
+        known = {i: list(facts[i].predicates) for i in scans_here.values()}
+        for index, pred, note in joins.derived_predicates(select, scans_here, known):
+            facts[index].predicates.append(pred)
+            facts[index].notes.append(note)
         if len(scope.sources) == 1 and len(scans_here) == 1 and not select.args.get("joins"):
             index = next(iter(scans_here.values()))
             alias = next(iter(scans_here))
@@ -335,7 +340,7 @@ def _plan_scan(
         calls=tuple(calls),
         fanout=fanout,
         pushed=tuple(dict.fromkeys(builder.pushed)),
-        notes=tuple(dict.fromkeys(builder.notes)),
+        notes=tuple(dict.fromkeys([*facts.notes, *builder.notes])),
     )
 
 

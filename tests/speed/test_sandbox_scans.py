@@ -83,3 +83,22 @@ def test_explain_shows_slices_and_embedded_lists(conn):
     cur.execute("EXPLAIN SELECT * FROM invoices_lines")
     details = " ".join(r[4] for r in cur.fetchall())
     assert "embedded `lines` list" in details
+
+
+def test_join_pushdown_retrieves_the_referenced_ids_and_returns_the_same_rows(sandbox, conn):
+    charges = sandbox.dataset["charges"]
+    emails = {c["id"]: c["email"] for c in sandbox.dataset["customers"]}
+    wanted = sorted({c["customer"] for c in charges if c.get("customer")})[:2]
+    expected = sorted(
+        (c["id"], emails[c["customer"]]) for c in charges if c.get("customer") in wanted
+    )
+    cur = conn.cursor()
+    sandbox.reset_log()
+    cur.execute(
+        "SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer "
+        "WHERE ch.customer IN (?, ?)",
+        wanted,
+    )
+    assert sorted(cur.fetchall()) == expected
+    customer_calls = [r.path for r in sandbox.requests if r.path.startswith("/v1/customers")]
+    assert sorted(customer_calls) == sorted(f"/v1/customers/{w}" for w in wanted)

@@ -7,7 +7,7 @@ GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 -- case: a filter in an inner join's ON is pushed
 SELECT c.email FROM customers c JOIN charges ch ON ch.customer = c.id AND ch.customer = 'cus_1'
 -- requests:
-GET /v1/customers?limit=100 SLICED BY created
+GET /v1/customers/cus_1
 GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
 
 -- case: a LEFT JOIN's ON does not filter the preserved side
@@ -53,3 +53,35 @@ GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 -- case: information_schema needs no request
 SELECT table_name FROM information_schema.tables WHERE table_schema = 'stripe'
 -- requests:
+
+-- case: join pushdown: constants on the foreign key become retrieves of the referenced ids
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer WHERE ch.customer IN ('cus_1', 'cus_2')
+-- requests:
+GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
+GET /v1/charges?customer=cus_2&limit=100 SLICED BY created
+GET /v1/customers/cus_1
+GET /v1/customers/cus_2
+
+-- case: join pushdown through a LEFT JOIN narrows the joined (null-supplying) side
+SELECT ch.id, c.email FROM charges ch LEFT JOIN customers c ON c.id = ch.customer WHERE ch.customer = 'cus_1'
+-- requests:
+GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
+GET /v1/customers/cus_1
+
+-- case: join pushdown never narrows the preserved side of a LEFT JOIN
+SELECT c.id, ch.id FROM customers c LEFT JOIN charges ch ON c.id = ch.customer WHERE ch.customer = 'cus_1'
+-- requests:
+GET /v1/customers?limit=100 SLICED BY created
+GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
+
+-- case: join pushdown in an implicit join
+SELECT ch.id, c.email FROM charges ch, customers c WHERE c.id = ch.customer AND ch.customer = 'cus_1'
+-- requests:
+GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
+GET /v1/customers/cus_1
+
+-- case: a join without constants on the key scans both tables in parallel slices
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer
+-- requests:
+GET /v1/charges?limit=100 SLICED BY created
+GET /v1/customers?limit=100 SLICED BY created
