@@ -21,12 +21,13 @@ from urllib.parse import quote
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, SqlglotError, TokenError
+from sqlglot.optimizer.pushdown_predicates import pushdown_predicates
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.schema import MappingSchema
 
 from stripe_dbapi import joins, pushdown, sqlparams, typemap
-from stripe_dbapi.catalog.model import Catalog, Table
+from stripe_dbapi.catalog.model import TIMESTAMP, Catalog, Table
 from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
 from stripe_dbapi.plan import Call, FanOut, Plan, Scan
 
@@ -34,7 +35,9 @@ logger = logging.getLogger(__name__)
 
 DIALECT = "duckdb"
 MAX_CALLS = 100  # IN lists and id look-ups beyond this fall back to one wider scan
-_EXPLAIN_RE = re.compile(r"^\s*explain(\s+analyze)?\s+", re.IGNORECASE)
+_EXPLAIN_RE = re.compile(
+    r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain(\s+analyze)?\s+", re.IGNORECASE | re.DOTALL
+)
 _PASS_THROUGH_SCHEMAS = {"information_schema", "pg_catalog"}
 _WRITES = (
     exp.Insert,
@@ -69,6 +72,8 @@ def plan_query(
     tree = _parse(sql)
     sqlparams.bind(tree, params)
     refs = _table_refs(tree, catalog)
+    _json_arrows_in_arguments(tree)
+    _unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
     analysis = _analyse(tree, refs, catalog)
     scans = tuple(
         _plan_scan(i, ref, analysis.get(i), catalog, use_search) for i, ref in enumerate(refs)
@@ -152,8 +157,12 @@ def _table_refs(tree: exp.Expr, catalog: Catalog) -> list[_Ref]:
             continue  # a table function such as range(3)
         db = node.db.lower()
         name = node.name.lower()
-        if node.catalog or db in _PASS_THROUGH_SCHEMAS:
+        if db in _PASS_THROUGH_SCHEMAS:
             continue
+        if node.catalog and node.catalog.lower() not in ("memory", "stripe"):
+            raise ProgrammingError(
+                f"Unknown catalog `{node.catalog}`; Stripe tables live in `stripe`."
+            )
         if db not in ("", "stripe", "main"):
             raise ProgrammingError(f"Unknown schema `{node.db}`; Stripe tables live in `stripe`.")
         if db == "" and name in ctes:
@@ -163,6 +172,7 @@ def _table_refs(tree: exp.Expr, catalog: Catalog) -> list[_Ref]:
         alias = node.alias_or_name
         node.meta[_META_KEY] = len(refs)
         node.set("db", None)
+        node.set("catalog", None)
         node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         refs.append(_Ref(node=node, table=name, alias=alias))
     return refs
@@ -186,6 +196,7 @@ class _ScanFacts:
     limit: int | None = None
     limit_ok: bool = False  # the scope is a bare filter over this scan alone
     notes: list[str] = field(default_factory=list)  # join pushdown, for EXPLAIN
+    compared: set[str] = field(default_factory=set)  # columns used in WHERE, ON, HAVING …
 
 
 @lru_cache(maxsize=4)
@@ -207,19 +218,20 @@ def _analyse(tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> dict[int, _S
             schema=_schema(catalog),
             dialect=DIALECT,
             quote_identifiers=False,
-            expand_stars=False,
+            expand_stars=True,
             validate_qualify_columns=True,
         )
+        # Move conditions written over a CTE or derived table down to the table they
+        # filter (sqlglot keeps the query's meaning), so they can be sent to Stripe.
+        qualified = pushdown_predicates(qualified)
         scopes = traverse_scope(qualified)
     except OptimizeError as exc:
         text = str(exc)
         m = re.search(r"Column '([^']+)' could not be resolved", text)
         if m:
-            column = m.group(1).split(".")[-1]
-            names = {c.name for r in refs for c in catalog.tables[r.table].columns}
-            raise ProgrammingError(
-                f"Unknown column `{column}`{_suggest(column, sorted(names))}"
-            ) from None
+            _unknown_column(m.group(1).split(".")[-1], tree, refs, catalog)
+        # Valid SQL that qualification does not follow (a whole-row reference, say):
+        # plan without pushdown and with every column, which is always correct.
         logger.debug("no pushdown: qualification failed: %s", text)
         return {}
     except (SqlglotError, RecursionError, KeyError, ValueError, AttributeError) as exc:
@@ -227,7 +239,11 @@ def _analyse(tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> dict[int, _S
         return {}
 
     facts: dict[int, _ScanFacts] = {i: _ScanFacts() for i in range(len(refs))}
-    star_anywhere = any(not isinstance(s.parent, exp.Count) for s in qualified.find_all(exp.Star))
+    # Whatever qualification left unexpanded (COLUMNS(…), a star it could not follow)
+    # needs every column of every scan.
+    star_anywhere = any(
+        not isinstance(s.parent, exp.Count) for s in qualified.find_all(exp.Star)
+    ) or any(True for _ in qualified.find_all(exp.Columns))
     aliases: dict[str, list[int]] = {}
     for node in qualified.find_all(exp.Table):
         index = node.meta.get(_META_KEY)
@@ -236,8 +252,13 @@ def _analyse(tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> dict[int, _S
     for column in qualified.find_all(exp.Column):
         for index in aliases.get(column.table, ()):
             facts[index].columns.add(column.name.lower())
+            if column.find_ancestor(exp.Where, exp.Join, exp.Having, exp.Qualify, exp.Group):
+                facts[index].compared.add(column.name.lower())
     for index in range(len(refs)):
         facts[index].all_columns = star_anywhere
+    for whole_row in qualified.find_all(exp.TableColumn):  # `to_json(c)`: every column of c
+        for index in aliases.get(whole_row.name, ()):
+            facts[index].all_columns = True
 
     for scope in scopes:
         select = scope.expression
@@ -277,8 +298,11 @@ def _only_refers_to(pred: exp.Expr, alias: str) -> bool:
 def _limit_rows(select: exp.Select, alias: str) -> int | None:
     """LIMIT + OFFSET when Stripe's newest-first order can satisfy it, else None."""
     limit = select.args.get("limit")
-    if limit is None:
+    if limit is None or not isinstance(limit, exp.Limit):
         return None
+    options = limit.args.get("limit_options")
+    if options is not None and (options.args.get("percent") or options.args.get("with_ties")):
+        return None  # a share of the rows, or ties past n: Stripe's limit cannot say it
     count = pushdown.constant(limit.expression)
     offset_node = select.args.get("offset")
     offset = pushdown.constant(offset_node.expression) if offset_node is not None else 0
@@ -303,6 +327,67 @@ def _limit_rows(select: exp.Select, alias: str) -> int | None:
         ):
             return None
     return count + offset
+
+
+def _unknown_column(name: str, tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> None:
+    """Raise "Unknown column" unless `name` is a column of some table in the query or an
+    alias of one (a whole-row reference), which qualification alone cannot follow."""
+    lowered = name.lower()
+    names = {c.name for r in refs for c in catalog.tables[r.table].columns}
+    aliases = {t.alias_or_name.lower() for t in tree.find_all(exp.Table)}
+    aliases |= {s.alias.lower() for s in tree.find_all(exp.Subquery) if s.alias}
+    aliases |= {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    if lowered in {n.lower() for n in names} or lowered in aliases:
+        return
+    raise ProgrammingError(f"Unknown column `{name}`{_suggest(name, sorted(names))}") from None
+
+
+def _json_arrows_in_arguments(tree: exp.Expr) -> None:
+    """`f(col->'key')` parses as a lambda in sqlglot's DuckDB dialect; a lambda whose body
+    is a constant is a JSON `->` (no lambda returns a constant), so make it one again."""
+    for node in list(tree.find_all(exp.Lambda)):
+        params = node.expressions
+        if len(params) == 1 and isinstance(node.this, exp.Literal):
+            arrow = sqlglot.parse_one(
+                f"({params[0].sql(DIALECT)} -> {node.this.sql(DIALECT)})", dialect=DIALECT
+            )
+            node.replace(arrow)
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _unix_seconds_as_timestamps(tree: exp.Expr, tables: list[Table]) -> None:
+    """`created > 1780000000`: an integer compared with a unix-time column means seconds
+    since the epoch (as Stripe sends them), so it becomes `to_timestamp(1780000000)`."""
+    timestamps = {c.name.lower() for t in tables for c in t.columns if c.type == TIMESTAMP} - {
+        c.name.lower() for t in tables for c in t.columns if c.type != TIMESTAMP
+    }
+    if not timestamps:
+        return
+
+    def is_stamp(node: exp.Expr) -> bool:
+        return isinstance(node, exp.Column) and node.name.lower() in timestamps
+
+    def seconds(node: exp.Expr) -> None:
+        value = pushdown.constant(node)
+        if isinstance(value, int) and not isinstance(value, bool):
+            node.replace(exp.UnixToTime(this=node.copy()))
+
+    for node in list(tree.find_all(*_COMPARISONS, exp.Between, exp.In)):
+        if isinstance(node, _COMPARISONS):
+            if is_stamp(node.left):
+                seconds(node.right)
+            elif is_stamp(node.right):
+                seconds(node.left)
+        elif is_stamp(node.this):
+            others = (
+                [node.args["low"], node.args["high"]]
+                if isinstance(node, exp.Between)
+                else list(node.expressions)
+            )
+            for other in others:
+                seconds(other)
 
 
 # -- scans ---------------------------------------------------------------------------------
@@ -384,19 +469,18 @@ def _needed_columns(table: Table, facts: _ScanFacts) -> tuple[str, ...]:
 
 
 def _check_filter_only(table: Table, bounds: dict[str, pushdown.Bounds], facts: _ScanFacts) -> None:
+    """A filter-only column holds a value only when the query gives it as a constant (= or
+    IN); used any other way in a condition (a join, a subquery) it would silently match
+    nothing, so that is an error instead."""
     for column in table.columns:
         if not column.filter_only:
             continue
-        used = any(
-            c.name.lower() == column.name.lower()
-            for p in facts.predicates
-            for c in p.find_all(exp.Column)
-        )
+        used = column.name.lower() in facts.compared
         b = bounds.get(column.name.lower())
         if used and (b is None or b.values is None):
             raise ProgrammingError(
                 f"`{table.name}.{column.name}` is a filter-only column (Stripe does not return "
-                "it): it can only be compared with = or IN in WHERE."
+                "it): it can only be compared with constants, = or IN, in WHERE."
             )
 
 

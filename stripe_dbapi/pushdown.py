@@ -102,6 +102,13 @@ def constant(node: exp.Expr) -> Any:
         )
     if isinstance(node, exp.Boolean):
         return bool(node.this)
+    if isinstance(node, exp.UnixToTime) and not node.args.get("scale"):
+        seconds = constant(node.this)
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            try:
+                return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                return _UNKNOWN
     if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
         to = node.to
         text = node.this.this

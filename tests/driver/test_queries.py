@@ -257,3 +257,27 @@ def test_use_search_sends_a_search_query_with_the_same_answer(sandbox):
     paths = {r.path for r in api_requests(sandbox)}
     assert paths == {"/v1/customers/search"}
     assert flat(api_requests(sandbox)[0])["query"] == "metadata['plan']:'pro'"
+
+
+def test_query_shapes_that_qualification_alone_cannot_follow(conn, sandbox):
+    charges = sandbox.dataset["charges"]
+    cur = conn.cursor()
+    cur.execute("WITH c AS (SELECT * FROM charges) SELECT count(id) FROM c WHERE currency = 'eur'")
+    assert cur.fetchone() == (sum(1 for c in charges if c["currency"] == "eur"),)
+    cur.execute("SELECT to_json(c) FROM charges c ORDER BY created DESC, id LIMIT 1")
+    assert set(json.loads(cur.fetchone()[0])) >= {"id", "amount", "currency", "metadata"}
+    cur.execute("SELECT COLUMNS('amount_.*') FROM charges LIMIT 1")
+    assert [d[0] for d in cur.description] == ["amount_captured", "amount_refunded"]
+    cur.execute("SELECT sum(json_array_length(lines->'data')) FROM invoices")
+    assert cur.fetchone()[0] == sum(len(i["lines"]["data"]) for i in sandbox.dataset["invoices"])
+    cur.execute("SELECT count(*) FROM (SELECT id FROM charges LIMIT 10 PERCENT)")
+    assert cur.fetchone() == (len(charges) // 10,)
+
+
+def test_integers_compared_with_created_are_unix_seconds(conn, sandbox):
+    cut = sorted(c["created"] for c in sandbox.dataset["charges"])[4000]
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM charges WHERE created >= ?", [cut])
+    assert cur.fetchone() == (sum(1 for c in sandbox.dataset["charges"] if c["created"] >= cut),)
+    # Every request (the scan may be sliced into narrower created ranges) starts at `cut`.
+    assert all(int(flat(r)["created[gte]"]) >= cut for r in api_requests(sandbox))

@@ -28,7 +28,7 @@ SELECT 1; SELECT 2
 
 -- case: a filter-only column can only be compared with = or IN
 SELECT id FROM invoices WHERE subscription LIKE 'sub_%'
--- error: ProgrammingError: `invoices.subscription` is a filter-only column (Stripe does not return it): it can only be compared with = or IN in WHERE.
+-- error: ProgrammingError: `invoices.subscription` is a filter-only column (Stripe does not return it): it can only be compared with constants, = or IN, in WHERE.
 
 -- case: a required parameter that no parent supplies
 SELECT * FROM billing_meters_event_summaries WHERE meter = 'mtr_1'
@@ -42,3 +42,15 @@ SELECT id FROM customers WHERE email = ? AND name = ?
 -- case: an unknown schema
 SELECT * FROM other.customers
 -- error: ProgrammingError: Unknown schema `other`; Stripe tables live in `stripe`.
+
+-- case: a filter-only column compared with a subquery would match nothing
+SELECT count(*) FROM invoices WHERE subscription = (SELECT 'sub_1')
+-- error: ProgrammingError: `invoices.subscription` is a filter-only column (Stripe does not return it): it can only be compared with constants, = or IN, in WHERE.
+
+-- case: a join over a filter-only column would match nothing
+SELECT count(*) FROM invoices i JOIN subscriptions s ON i.subscription = s.id
+-- error: ProgrammingError: `invoices.subscription` is a filter-only column (Stripe does not return it): it can only be compared with constants, = or IN, in WHERE.
+
+-- case: an unknown catalog
+SELECT * FROM other.stripe.customers
+-- error: ProgrammingError: Unknown catalog `other`; Stripe tables live in `stripe`.

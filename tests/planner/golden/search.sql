@@ -19,13 +19,13 @@ GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 -- use_search: true
 SELECT id FROM charges WHERE amount > 1000 AND status = 'succeeded' AND metadata->>'note' = 'it''s'
 -- requests:
-GET /v1/charges/search?query=amount>1000+AND+status:'succeeded'+AND+metadata['note']:'it%5C's'&limit=100
+GET /v1/charges/search?query=metadata['note']:'it%5C's'+AND+amount>1000+AND+status:'succeeded'&limit=100
 
 -- case: a fractional bound widens to the whole second in search
 -- use_search: true
 SELECT id FROM subscriptions WHERE created > '2026-01-01 00:00:00.5' AND metadata->>'plan' = 'pro'
 -- requests:
-GET /v1/subscriptions/search?query=created>%3D1767225601+AND+metadata['plan']:'pro'&limit=100
+GET /v1/subscriptions/search?query=metadata['plan']:'pro'+AND+created>%3D1767225601&limit=100
 
 -- case: a table without the Search API ignores UseSearch
 -- use_search: true
