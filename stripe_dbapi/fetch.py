@@ -143,15 +143,24 @@ def _coerce(value: Any, arrow_type: pa.DataType) -> Any:
 
 
 def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
-    """The pages of one call, sequentially; a retrieve is one page of zero or one row."""
+    """The pages of one call, sequentially; a retrieve is one page of zero or one row.
+
+    A missing object is no row, as it would be in a full scan: a retrieve that answers 404
+    or returns a deleted object (Stripe still retrieves deleted customers, products …),
+    and a list whose parent or filter object does not exist (404 `resource_missing`).
+    """
     if call.kind == "retrieve":
         obj = client.retrieve(call.path, call.params)
-        yield [obj] if obj is not None else []
+        yield [obj] if obj is not None and obj.get("deleted") is not True else []
     elif call.kind == "search":
         query = dict(call.params).get("query", "")
         yield from client.search_pages(call.path, query, max_rows=call.max_rows)
     else:
-        yield from client.list_pages(call.path, call.params, max_rows=call.max_rows)
+        try:
+            yield from client.list_pages(call.path, call.params, max_rows=call.max_rows)
+        except Error as exc:
+            if exc.http_status != 404 or exc.code != "resource_missing":
+                raise
 
 
 # A task runs on the pool and yields (call, rows) pages, or a Spawn of more tasks.
