@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from stripe_dbapi import planner
 from stripe_dbapi.engine import Result
-from stripe_dbapi.exceptions import Error, InterfaceError, ProgrammingError
+from stripe_dbapi.exceptions import Error, InterfaceError, InternalError, ProgrammingError
 from stripe_dbapi.fetch import raw_schema, scan_batches
 from stripe_dbapi.plan import EXPLAIN_COLUMNS, Plan, explain_rows
 
@@ -96,6 +96,14 @@ class Cursor:
             # sqlglot walks trees recursively: a pathologically nested query that parsed
             # may still exhaust the stack later, and must fail as a query error.
             raise ProgrammingError(planner.TOO_DEEP) from None
+        except Error:
+            raise
+        except Exception as exc:
+            # Nothing but PEP 249 errors may leave the driver; this one is a bug to report.
+            raise InternalError(
+                f"stripe_dbapi could not plan this query ({type(exc).__name__}: {exc}); "
+                "please report it with the query."
+            ) from exc
         self.plan = plan
         if plan.explain:
             rows = [tuple(r) for r in explain_rows(plan)]
@@ -112,7 +120,7 @@ class Cursor:
                 raw_schema(table, scan.columns),
                 scan_batches(conn._client, scan, table, concurrency=conn.config.max_concurrency),
             )
-        self._result = Result(self._duck, plan.sql, streams)
+        self._result = Result(self._duck, plan.sql, streams, materialize=plan.rescans)
         self._description = [
             (name, type_code, None, None, None, None, True)
             for name, type_code in self._result.description

@@ -77,13 +77,20 @@ class Result:
         con: duckdb.DuckDBPyConnection,
         sql: str,
         streams: dict[str, tuple[pa.Schema, Iterator[pa.RecordBatch]]],
+        *,
+        materialize: bool = False,
     ) -> None:
+        """Register each scan's stream under its name and start the query.
+
+        A stream can be read once; with `materialize` (a PIVOT reads its input twice) each
+        scan is read into a table first.
+        """
         self._con = con
         self._names = list(streams)
         self._failure: list[BaseException] = []
         for name, (schema, batches) in streams.items():
             reader = pa.RecordBatchReader.from_batches(schema, self._guard(batches))
-            con.register(name, reader)
+            con.register(name, self._call(reader.read_all) if materialize else reader)
         self._rel: Any = None
         self._reader: pa.RecordBatchReader | None = None
         self.description: list[tuple[str, str]] = []

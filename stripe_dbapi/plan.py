@@ -96,6 +96,7 @@ class Plan:
     scans: tuple[Scan, ...]
     explain: bool = False
     engine_work: tuple[str, ...] = ()
+    rescans: bool = False  # the engine reads a scan more than once (PIVOT): materialize it
 
 
 EXPLAIN_COLUMNS = ("step", "table", "request", "pages", "detail")

@@ -55,6 +55,17 @@ _WRITES = (
 _META_KEY = "stripe_scan"
 
 
+class _QuietCommandFallback(logging.Filter):
+    """sqlglot warns on stderr when it parses unsupported syntax as a raw command; the
+    planner refuses such statements with a clear error of its own, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "contains unsupported syntax" not in record.getMessage()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietCommandFallback())
+
+
 def plan_query(
     sql: str,
     catalog: Catalog,
@@ -81,7 +92,8 @@ def plan_query(
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
     work = _engine_work(tree)
-    return Plan(sql=tree.sql(DIALECT), scans=scans, explain=explain, engine_work=work)
+    rescans = tree.find(exp.Pivot) is not None
+    return Plan(tree.sql(DIALECT), scans, explain=explain, engine_work=work, rescans=rescans)
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -113,7 +125,7 @@ def _parse(sql: str) -> exp.Expr:
     ):
         kind = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
         raise NotSupportedError(f"stripe_dbapi is read-only: {kind} statements are not supported.")
-    if not isinstance(tree, exp.Query):
+    if not isinstance(tree, (exp.Query, exp.Pivot)):  # DuckDB's PIVOT statement reads too
         kind = str(tree.this).upper() if isinstance(tree, exp.Command) else tree.key.upper()
         raise NotSupportedError(
             f"stripe_dbapi runs read-only queries (SELECT, WITH …, EXPLAIN); {kind} statements "
@@ -234,16 +246,18 @@ def _analyse(tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> dict[int, _S
         # plan without pushdown and with every column, which is always correct.
         logger.debug("no pushdown: qualification failed: %s", text)
         return {}
-    except (SqlglotError, RecursionError, KeyError, ValueError, AttributeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - analysis is an optimization: any failure of
+        # sqlglot's optimizer on valid SQL means planning without pushdown, never an error.
         logger.debug("no pushdown: analysis failed: %r", exc)
         return {}
 
     facts: dict[int, _ScanFacts] = {i: _ScanFacts() for i in range(len(refs))}
     # Whatever qualification left unexpanded (COLUMNS(…), a star it could not follow)
     # needs every column of every scan.
-    star_anywhere = any(
-        not isinstance(s.parent, exp.Count) for s in qualified.find_all(exp.Star)
-    ) or any(True for _ in qualified.find_all(exp.Columns))
+    star_anywhere = (
+        any(not isinstance(s.parent, exp.Count) for s in qualified.find_all(exp.Star))
+        or qualified.find(exp.Columns, exp.Pivot) is not None
+    )
     aliases: dict[str, list[int]] = {}
     for node in qualified.find_all(exp.Table):
         index = node.meta.get(_META_KEY)

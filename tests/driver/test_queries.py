@@ -281,3 +281,16 @@ def test_integers_compared_with_created_are_unix_seconds(conn, sandbox):
     assert cur.fetchone() == (sum(1 for c in sandbox.dataset["charges"] if c["created"] >= cut),)
     # Every request (the scan may be sliced into narrower created ranges) starts at `cut`.
     assert all(int(flat(r)["created[gte]"]) >= cut for r in api_requests(sandbox))
+
+
+def test_pivot_reads_its_input_twice_and_still_answers(conn, sandbox):
+    from collections import defaultdict
+
+    expected: dict[str, Counter] = defaultdict(Counter)
+    for c in sandbox.dataset["charges"]:
+        expected[c["status"]][c["currency"]] += 1
+    cur = conn.cursor()
+    cur.execute("PIVOT (SELECT status, currency FROM charges) ON currency USING count(*)")
+    names = [d[0] for d in cur.description]
+    rows = {r[0]: dict(zip(names[1:], r[1:])) for r in cur.fetchall()}
+    assert rows == {s: {k: counts.get(k, 0) for k in names[1:]} for s, counts in expected.items()}

@@ -125,9 +125,7 @@ def test_queries_retries_and_debug_logs_never_show_the_secret(seen, keyed, fast_
         seen.fail(cur.execute, "SELECT nope FROM customers")
         seen.fail(cur.execute, "SELEC 1")
         seen.fail(cur.execute, "DELETE FROM customers")
-        seen.fail(
-            lambda: cur.execute("SELECT * FROM invoices_lines WHERE invoice = 'in_x'").fetchall()
-        )
+        seen.fail(lambda: cur.execute("SELECT * FROM billing_meters_event_summaries").fetchall())
         seen.fail(lambda: cur.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall())
     seen.add(conn, cur)
     assert {r.status for r in keyed.requests} - {200}, "no fault was injected: no retry ran"

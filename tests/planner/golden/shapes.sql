@@ -43,3 +43,8 @@ GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 EXPLAIN SELECT id FROM customers LIMIT 1
 -- requests:
 GET /v1/customers?limit=1
+
+-- case: a PIVOT reads every column of its source
+SELECT * FROM (PIVOT charges ON currency USING count(*) GROUP BY status)
+-- requests:
+GET /v1/charges?limit=100 SLICED BY created
