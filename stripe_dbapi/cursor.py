@@ -120,7 +120,9 @@ class Cursor:
                 raw_schema(table, scan.columns),
                 scan_batches(conn._client, scan, table, concurrency=conn.config.max_concurrency),
             )
-        self._result = Result(self._duck, plan.sql, streams, materialize=plan.rescans)
+        self._result = Result(
+            self._duck, plan.sql, streams, materialize=plan.rescans, row_wise=plan.row_wise
+        )
         self._description = [
             (name, type_code, None, None, None, None, True)
             for name, type_code in self._result.description

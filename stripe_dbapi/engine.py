@@ -79,22 +79,28 @@ class Result:
         streams: dict[str, tuple[pa.Schema, Iterator[pa.RecordBatch]]],
         *,
         materialize: bool = False,
+        row_wise: bool = False,
     ) -> None:
         """Register each scan's stream under its name and start the query.
 
         A stream can be read once; with `materialize` (a PIVOT reads its input twice) each
-        scan is read into a table first.
+        scan is read into a table first. A `row_wise` query over one scan runs on each
+        page as it arrives, so its first rows come after one page (see planner).
         """
         self._con = con
         self._names = list(streams)
         self._failure: list[BaseException] = []
+        self._rel: Any = None
+        self._reader: pa.RecordBatchReader | None = None
+        self._pages: Iterator[pa.RecordBatch] | None = None
+        self.description: list[tuple[str, str]] = []
+        self._schema = pa.schema([])
+        if row_wise and len(streams) == 1:
+            self._start_page_by_page(sql, *next(iter(streams.items())))
+            return
         for name, (schema, batches) in streams.items():
             reader = pa.RecordBatchReader.from_batches(schema, self._guard(batches))
             con.register(name, self._call(reader.read_all) if materialize else reader)
-        self._rel: Any = None
-        self._reader: pa.RecordBatchReader | None = None
-        self.description: list[tuple[str, str]] = []
-        self._schema = pa.schema([])
         try:
             self._rel = self._call(lambda: con.sql(sql))
             if self._rel is None:
@@ -107,6 +113,33 @@ class Result:
         except BaseException:
             self.close()
             raise
+
+    def _start_page_by_page(
+        self,
+        sql: str,
+        name: str,
+        stream: tuple[pa.Schema, Iterator[pa.RecordBatch]],
+    ) -> None:
+        schema, batches = stream
+        self._con.register(name, schema.empty_table())  # binds the query: its description
+        try:
+            empty = self._call(lambda: self._con.sql(sql).to_arrow_table())
+        except BaseException:
+            self.close()
+            raise
+        rel = self._call(lambda: self._con.sql(sql))
+        self.description = [(n, str(t)) for n, t in zip(rel.columns, rel.types)]
+        self._schema = _utc_schema(empty.schema)
+        self._pages = self._page_by_page(sql, name, batches)
+
+    def _page_by_page(
+        self, sql: str, name: str, batches: Iterator[pa.RecordBatch]
+    ) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            self._con.register(name, pa.Table.from_batches([batch]))
+            table = self._call(lambda: self._con.sql(sql).to_arrow_table())
+            for out in table.to_batches():
+                yield _conform(out, self._schema)
 
     def _guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """Remember the driver's own exception: DuckDB re-raises it as its own error."""
@@ -134,6 +167,8 @@ class Result:
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Each result batch; closes the result when exhausted."""
         try:
+            if self._pages is not None:
+                yield from self._pages
             while self._reader is not None:
                 try:
                     batch = self._call(self._reader.read_next_batch)
@@ -146,6 +181,8 @@ class Result:
     def arrow(self) -> pa.Table:
         """The rest of the result as one Arrow table."""
         try:
+            if self._pages is not None:
+                return pa.Table.from_batches(list(self._pages), schema=self._schema)
             if self._reader is None:
                 return pa.table({})
             return _conform(self._call(self._reader.read_all), self._schema)
@@ -153,6 +190,9 @@ class Result:
             self.close()
 
     def close(self) -> None:
+        pages, self._pages = self._pages, None
+        if pages is not None and hasattr(pages, "close"):
+            pages.close()  # stops the scan: no more pages are fetched
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()

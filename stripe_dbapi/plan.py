@@ -97,6 +97,7 @@ class Plan:
     explain: bool = False
     engine_work: tuple[str, ...] = ()
     rescans: bool = False  # the engine reads a scan more than once (PIVOT): materialize it
+    row_wise: bool = False  # filters and projections of one scan: run page by page
 
 
 EXPLAIN_COLUMNS = ("step", "table", "request", "pages", "detail")

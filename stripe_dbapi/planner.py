@@ -85,6 +85,7 @@ def plan_query(
     refs = _table_refs(tree, catalog)
     _json_arrows_in_arguments(tree)
     _unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
+    row_wise = len(refs) == 1 and _is_row_wise(tree)
     analysis = _analyse(tree, refs, catalog)
     scans = tuple(
         _plan_scan(i, ref, analysis.get(i), catalog, use_search) for i, ref in enumerate(refs)
@@ -92,8 +93,17 @@ def plan_query(
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
     work = _engine_work(tree)
+    if row_wise:
+        work = (*work, "runs on each page as it arrives")
     rescans = tree.find(exp.Pivot) is not None
-    return Plan(tree.sql(DIALECT), scans, explain=explain, engine_work=work, rescans=rescans)
+    return Plan(
+        tree.sql(DIALECT),
+        scans,
+        explain=explain,
+        engine_work=work,
+        rescans=rescans,
+        row_wise=row_wise,
+    )
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -341,6 +351,30 @@ def _limit_rows(select: exp.Select, alias: str) -> int | None:
         ):
             return None
     return count + offset
+
+
+_ROW_WISE_ARGS = {"expressions", "from_", "from", "where"}
+
+
+def _is_row_wise(tree: exp.Expr) -> bool:
+    """True for `SELECT <expressions> FROM <one table> [WHERE …]` whose every output row
+    depends on one input row only: the engine may then run it on each page as it arrives
+    (the first row after one page), since the union of the per-page answers is the answer."""
+    if not isinstance(tree, exp.Select):
+        return False
+    if any(value for key, value in tree.args.items() if key not in _ROW_WISE_ARGS):
+        return False  # joins, GROUP BY, ORDER BY, LIMIT, DISTINCT, WITH, QUALIFY …
+    for node in tree.walk():
+        kinds = (exp.AggFunc, exp.Window, exp.Query, exp.Subquery, exp.Explode)
+        if isinstance(node, kinds) and node is not tree:
+            return False
+        if isinstance(node, exp.Anonymous) and node.name.lower() in _NOT_ROW_WISE:
+            return False
+    return True
+
+
+# Functions whose value depends on other rows or on how many times they are called.
+_NOT_ROW_WISE = {"nextval", "row_number", "unnest", "generate_series", "range"}
 
 
 def _unknown_column(name: str, tree: exp.Expr, refs: list[_Ref], catalog: Catalog) -> None:

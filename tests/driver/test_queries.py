@@ -204,12 +204,33 @@ def test_first_row_does_not_wait_for_the_whole_table(conn, sandbox):
     pages = -(-len(sandbox.dataset["charges"]) // 100)
     assert pages >= 40
     cur = conn.cursor()
-    cur.execute("SELECT * FROM charges")
+    # A projection with filters runs page by page: the first row needs the first page only.
+    cur.execute("SELECT id, amount * 2 FROM charges WHERE amount > 0")
+    assert cur.plan.row_wise
     assert cur.fetchone() is not None
-    # Parallel slices read ahead at most a few pages per worker (bounded queue), not
-    # the table.
+    assert len(api_requests(sandbox)) == 1
+    cur.close()
+    # Anything else streams through the engine, which reads a few pages ahead at most.
+    sandbox.reset_log()
+    cur = conn.cursor()
+    cur.execute("SELECT * FROM charges ORDER BY created DESC LIMIT 150")
+    assert not cur.plan.row_wise
+    assert cur.fetchone() is not None
     assert len(api_requests(sandbox)) <= min(pages - 10, 6 + 3 * conn.config.max_concurrency)
     cur.close()
+
+
+def test_page_by_page_results_equal_the_whole_query(conn, sandbox):
+    cur = conn.cursor()
+    cur.execute("SELECT id, amount // 100 AS units FROM charges WHERE currency = 'eur'")
+    assert cur.plan.row_wise
+    rows = cur.fetchall()
+    expected = {
+        (c["id"], c["amount"] // 100) for c in sandbox.dataset["charges"] if c["currency"] == "eur"
+    }
+    assert len(rows) == len(expected) and set(rows) == expected
+    cur.execute("SELECT id FROM charges WHERE currency = 'xyz'")
+    assert cur.fetchall() == [] and [d[0] for d in cur.description] == ["id"]
 
 
 def test_hostile_parameter_values_stay_values(conn, sandbox):
