@@ -311,7 +311,7 @@ def _run(tasks: Sequence[Task], concurrency: int) -> Iterator[tuple[Call, Rows]]
             yield item
     finally:
         if not handed_over:  # a worker may still be running it otherwise
-            items.close()
+            close_iterator(items)
 
 
 def _pool(tasks: list[Task], concurrency: int) -> Iterator[tuple[Call, Rows]]:
@@ -402,3 +402,10 @@ def _force_put(out: queue.Queue[Any], item: Any) -> None:
         except queue.Full:
             with contextlib.suppress(queue.Empty):
                 out.get_nowait()
+
+
+def close_iterator(iterator: Iterator[Any]) -> None:
+    """Stop a generator early (its `finally` runs); a plain iterator needs nothing."""
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()

@@ -15,7 +15,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -132,7 +132,7 @@ class StripeClient:
             remaining = self.deadline - (time.monotonic() - started)
             response, failure = self._send(path, items, max(0.001, min(self.timeout, remaining)))
             if response is not None and response.status_code == 401 and not renewed:
-                rejected = response.request.headers.get("Authorization", "")
+                rejected = str(response.request.headers.get("Authorization", ""))
                 if self.credentials.renew(rejected):
                     renewed = True
                     continue
@@ -168,7 +168,7 @@ class StripeClient:
         max_rows: int | None = None,
         page_size: int = PAGE_SIZE,
         starting_after: str | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Generator[list[dict[str, Any]], None, None]:
         """Each page of a list endpoint, newest first, until `has_more` is false.
 
         `starting_after` resumes after that object (a parallel scan continues a slice from

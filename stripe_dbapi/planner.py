@@ -448,12 +448,13 @@ def _plan_scan(
     facts = facts or _ScanFacts(all_columns=True)
     columns = _needed_columns(table, facts)
     pushable = {
-        f.column.lower(): table.column(f.column).type
+        f.column.lower(): column.type
         for f in table.filters
-        if table.column(f.column)
+        if (column := table.column(f.column)) is not None
     }
-    if table.parent is not None and table.column(table.parent.column):
-        pushable.setdefault(table.parent.column, table.column(table.parent.column).type)
+    parent_column = table.column(table.parent.column) if table.parent is not None else None
+    if parent_column is not None:
+        pushable.setdefault(parent_column.name, parent_column.type)
     if table.retrieve_path:
         pushable["id"] = "VARCHAR"
     bounds, rest = pushdown.collect(facts.predicates, ref.alias, pushable)
@@ -608,11 +609,10 @@ class _CallBuilder:
             for object_id in sorted(ids, key=str):
                 filled = path.replace("{id}", quote(str(object_id), safe=""))
                 fill: tuple[tuple[str, str], ...] = ()
-                if key is not None:
-                    filled = filled.replace(
-                        "{" + self.table.parent.column + "}", quote(str(key), safe="")
-                    )  # type: ignore[union-attr]
-                    fill = ((self.table.parent.column, str(key)),)  # type: ignore[union-attr]
+                if key is not None and self.table.parent is not None:
+                    column = self.table.parent.column
+                    filled = filled.replace("{" + column + "}", quote(str(key), safe=""))
+                    fill = ((column, str(key)),)
                 calls.append(Call("retrieve", filled, (), None, fill))
         self.pushed.extend(self.bounds["id"].texts)
         return calls
@@ -658,10 +658,10 @@ class _CallBuilder:
                 self.pushed.extend(b.texts)
             else:
                 self.notes.append(f"IN on {f.column} left to the engine (one IN list is expanded)")
-        for key, value in self.table.defaults.items():
-            if key not in sent_params:
-                params.append((key, value))
-                self.notes.append(f"scan default {key}={value}")
+        for name, default in self.table.defaults.items():
+            if name not in sent_params:
+                params.append((name, default))
+                self.notes.append(f"scan default {name}={default}")
         missing = [r for r in self.table.required if r not in sent_params and r != parent_param]
         if missing:
             columns = ", ".join(f"`{self._column_for(r)}`" for r in missing)

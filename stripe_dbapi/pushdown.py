@@ -238,7 +238,7 @@ def _absorb(
         b.texts.append(pred.sql("duckdb"))
         return True
     op = type(pred)
-    if op not in _FLIP:
+    if op not in _FLIP or not isinstance(pred, exp.Binary):
         return False
     left, right = pred.left, pred.right
     name = _column_of(left, alias, column_types)

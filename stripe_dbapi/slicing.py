@@ -99,7 +99,7 @@ def pieces(lo: int, hi: int, density: float, max_pieces: int) -> list[tuple[int,
     if hi <= lo:
         return []
     width = max(1.0, ROWS_PER_PIECE / max(density, 1e-9))
-    out = []
+    out: list[tuple[int, int]] = []
     top = hi
     while top > lo and len(out) < max_pieces - 1:
         bottom = max(lo, top - max(1, math.ceil(width)))
@@ -151,7 +151,7 @@ def _piece(
                 yield Spawn(_spawn(client, call, cut, last, param, max_pieces, sink, rest))
                 return
     finally:
-        pages.close()
+        pages.close()  # a generator: stops paging
 
 
 def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> None:
