@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
+from stripe_dbapi import pushdown
+
 
 def derived_predicates(
     select: exp.Select, scans: Mapping[str, int], predicates: Mapping[int, Sequence[exp.Expr]]
@@ -72,16 +74,7 @@ def _equalities(select: exp.Select, aliases: set[str]) -> list[tuple[exp.EQ, set
 
 
 def _eqs(node: exp.Expr) -> list[exp.EQ]:
-    parts, stack = [], [node]
-    while stack:
-        item = stack.pop()
-        while isinstance(item, exp.Paren):
-            item = item.this
-        if isinstance(item, exp.And):
-            stack.extend((item.left, item.right))
-        elif isinstance(item, exp.EQ):
-            parts.append(item)
-    return parts
+    return [part for part in pushdown.split_and(node) if isinstance(part, exp.EQ)]
 
 
 def _transfer(pred: exp.Expr, x_col: exp.Column, y_col: exp.Column) -> exp.Expr | None:

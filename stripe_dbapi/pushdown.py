@@ -52,7 +52,7 @@ def conjuncts(select: exp.Select) -> list[exp.Expr]:
     parts: list[exp.Expr] = []
     where = select.args.get("where")
     if where is not None:
-        parts.extend(_split_and(where.this))
+        parts.extend(split_and(where.this))
     for join in select.args.get("joins") or ():
         side = (join.side or "").upper()
         kind = (join.kind or "").upper()
@@ -60,11 +60,12 @@ def conjuncts(select: exp.Select) -> list[exp.Expr]:
             continue  # an outer join's ON does not filter the preserved side
         on = join.args.get("on")
         if on is not None:
-            parts.extend(_split_and(on))
+            parts.extend(split_and(on))
     return parts
 
 
-def _split_and(node: exp.Expr) -> list[exp.Expr]:
+def split_and(node: exp.Expr) -> list[exp.Expr]:
+    """The AND-ed parts of `node`, parentheses looked through, in written order."""
     # A loop, not recursion: `a AND b AND …` nests one level per AND, and a generated
     # WHERE with thousands of them would otherwise exceed Python's recursion limit.
     parts: list[exp.Expr] = []
