@@ -7,6 +7,7 @@ Arrow result over without a Python row loop.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -268,5 +269,18 @@ class Cursor:
 
 
 def _rows(batch: pa.RecordBatch) -> list[Row]:
-    columns = [column.to_pylist() for column in batch.columns]
+    columns = [_values(column) for column in batch.columns]
     return list(zip(*columns)) if columns else [()] * batch.num_rows
+
+
+def _values(column: pa.Array) -> list[Any]:
+    """A column as Python values; intervals as `timedelta`, as DuckDB's own driver gives
+    them (a month counts 30 days), rather than pyarrow's MonthDayNano tuples."""
+    if pa.types.is_interval(column.type):
+        return [
+            None
+            if v is None
+            else datetime.timedelta(days=v.months * 30 + v.days, microseconds=v.nanoseconds // 1000)
+            for v in column.to_pylist()
+        ]
+    return column.to_pylist()

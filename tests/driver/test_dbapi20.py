@@ -262,3 +262,10 @@ def test_information_schema_knows_what_is_nullable(conn):
         "WHERE table_name = 'customers' AND column_name IN ('id', 'email') ORDER BY 1"
     )
     assert cur.fetchall() == [("email", "YES"), ("id", "NO")]
+
+
+def test_intervals_are_timedeltas(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT INTERVAL 3 DAY + INTERVAL 2 HOUR, INTERVAL 1 MONTH, NULL::INTERVAL")
+    assert cur.fetchone() == (dt.timedelta(days=3, hours=2), dt.timedelta(days=30), None)
+    assert cur.description[0][1] == driver.DATETIME
