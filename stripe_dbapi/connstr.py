@@ -9,14 +9,13 @@ secret.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlparse
 
-from stripe_dbapi.exceptions import InterfaceError
+from stripe_dbapi.exceptions import InterfaceError, did_you_mean
 from stripe_dbapi.properties import BY_ATTR, BY_KEY, PROPERTIES, Property, lookup
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -163,7 +162,7 @@ def raw_properties(dsn: str | None, kwargs: Mapping[str, Any]) -> dict[str, Any]
         for key, value in source:
             prop = lookup(key)
             if prop is None:
-                raise InterfaceError(f"Unknown connection property `{key}`{_did_you_mean(key)}")
+                raise InterfaceError(f"Unknown connection property `{key}`{property_hint(key)}")
             if prop.attr in given:
                 raise InterfaceError(
                     f"Connection property `{prop.name}` is given twice "
@@ -174,10 +173,9 @@ def raw_properties(dsn: str | None, kwargs: Mapping[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _did_you_mean(key: str) -> str:
-    names = {k: p.name for k, p in BY_KEY.items()}
-    close = difflib.get_close_matches(key.lower(), list(names), n=1, cutoff=0.6)
-    return f"; did you mean `{names[close[0]]}`?" if close else "."
+def property_hint(key: str) -> str:
+    """`; did you mean `X`?` for a mistyped property key, else `.`."""
+    return did_you_mean(key, {k: p.name for k, p in BY_KEY.items()})
 
 
 def convert(prop: Property, value: Any) -> Any:

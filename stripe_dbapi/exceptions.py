@@ -7,6 +7,9 @@ id to Stripe support.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
+
 from stripe_dbapi.redact import redact_tokens
 
 
@@ -67,6 +70,19 @@ class NotSupportedError(DatabaseError):
     """The query asks for something the driver does not do, such as a write."""
 
 
+def did_you_mean(
+    name: str, choices: Mapping[str, str] | Iterable[str], otherwise: str = "."
+) -> str:
+    """`; did you mean `X`?` for the choice closest to a mistyped `name`, else `otherwise`.
+
+    `choices` are matched case-insensitively: a mapping gives, for each lower-cased key,
+    the spelling to show.
+    """
+    shown = dict(choices) if isinstance(choices, Mapping) else {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(shown), n=1, cutoff=0.6)
+    return f"; did you mean `{shown[close[0]]}`?" if close else otherwise
+
+
 def error_for_status(http_status: int) -> type[Error]:
     """The PEP 249 class for a Stripe HTTP error status.
 
@@ -98,5 +114,6 @@ __all__ = [
     "OperationalError",
     "ProgrammingError",
     "Warning",
+    "did_you_mean",
     "error_for_status",
 ]

@@ -9,7 +9,6 @@ Arrow stream, so column names, functions and semantics stay DuckDB's.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -28,7 +27,7 @@ from sqlglot.schema import MappingSchema
 
 from stripe_dbapi import joins, pushdown, sqlparams, typemap
 from stripe_dbapi.catalog.model import TIMESTAMP, Catalog, Table
-from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
+from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError, did_you_mean
 from stripe_dbapi.plan import Call, FanOut, Plan, Scan
 
 logger = logging.getLogger(__name__)
@@ -191,7 +190,9 @@ def _table_refs(tree: exp.Expr, catalog: Catalog) -> list[_Ref]:
         if db == "" and name in ctes:
             continue
         if catalog.get(name) is None:
-            raise ProgrammingError(f"Unknown table `{node.name}`{_suggest(name, catalog.tables)}")
+            raise ProgrammingError(
+                f"Unknown table `{node.name}`{did_you_mean(name, list(catalog.tables))}"
+            )
         alias = node.alias_or_name
         node.meta[_META_KEY] = len(refs)
         node.set("db", None)
@@ -199,11 +200,6 @@ def _table_refs(tree: exp.Expr, catalog: Catalog) -> list[_Ref]:
         node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         refs.append(_Ref(node=node, table=name, alias=alias))
     return refs
-
-
-def _suggest(name: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(name.lower(), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else "."
 
 
 # -- analysis ------------------------------------------------------------------------------
@@ -393,7 +389,7 @@ def _unknown_column(name: str, tree: exp.Expr, refs: list[_Ref], catalog: Catalo
     aliases |= {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     if lowered in {n.lower() for n in names} or lowered in aliases:
         return
-    raise ProgrammingError(f"Unknown column `{name}`{_suggest(name, sorted(names))}") from None
+    raise ProgrammingError(f"Unknown column `{name}`{did_you_mean(name, sorted(names))}") from None
 
 
 def _json_arrows_in_arguments(tree: exp.Expr) -> None:

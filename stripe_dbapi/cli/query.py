@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from stripe_dbapi.catalog import load_catalog
 from stripe_dbapi.cli.common import add_connection_options, connection_config, open_connection
-from stripe_dbapi.exceptions import InterfaceError, ProgrammingError
+from stripe_dbapi.exceptions import InterfaceError, ProgrammingError, did_you_mean
 from stripe_dbapi.plan import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.planner import plan_query
 
@@ -84,10 +84,7 @@ def run_describe(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     table = catalog.get(args.table)
     if table is None:
-        import difflib
-
-        close = difflib.get_close_matches(args.table.lower(), list(catalog.tables), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else "."
+        hint = did_you_mean(args.table, list(catalog.tables))
         raise ProgrammingError(f"Unknown table `{args.table}`{hint}")
     rows = []
     for c in table.columns:

@@ -14,7 +14,6 @@ or raises with a secret in it.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,10 +26,11 @@ from stripe_dbapi.connstr import (
     convert,
     format_value,
     mask_secret,
+    property_hint,
     raw_properties,
     split_connection_string,
 )
-from stripe_dbapi.exceptions import InterfaceError, OperationalError
+from stripe_dbapi.exceptions import InterfaceError, OperationalError, did_you_mean
 from stripe_dbapi.profiles import refs, store
 from stripe_dbapi.profiles.store import config_path
 from stripe_dbapi.properties import BY_ATTR, lookup
@@ -153,9 +153,7 @@ def parse_properties(properties_or_connection_string: str | Mapping[str, Any]) -
     for key, value in pairs:
         prop = lookup(str(key))
         if prop is None:
-            raise InterfaceError(
-                f"Unknown connection property `{key}`{store.did_you_mean_property(str(key))}"
-            )
+            raise InterfaceError(f"Unknown connection property `{key}`{property_hint(str(key))}")
         if prop.name == "ConnectionName":
             raise InterfaceError("A saved connection cannot name another one (ConnectionName).")
         if value is None:
@@ -317,11 +315,7 @@ def _section(doc: store.Document, name: str) -> store.Section:
 
 
 def _did_you_mean(doc: store.Document, name: str) -> str:
-    names = {n.lower(): n for n in doc.sections}
-    close = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean `{names[close[0]]}`?"
-    return f" in {doc.path}."
+    return did_you_mean(name, list(doc.sections), otherwise=f" in {doc.path}.")
 
 
 def _exists_error(name: str) -> InterfaceError:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stripe_dbapi.connstr import convert
+from stripe_dbapi.connstr import convert, property_hint
 from stripe_dbapi.exceptions import InterfaceError
 from stripe_dbapi.properties import lookup
 
@@ -173,7 +173,7 @@ def parse(text: str, path: Path) -> Document:
                 raise fail("expected `Property = value`, a `[name]` header or a `#` comment.")
             prop = lookup(key)
             if prop is None:
-                raise fail(f"unknown connection property `{key}`{did_you_mean_property(key)}")
+                raise fail(f"unknown connection property `{key}`{property_hint(key)}")
             if prop.name == "ConnectionName":
                 raise fail("a saved connection cannot name another one (ConnectionName).")
             if prop.name in current.properties:
@@ -192,17 +192,6 @@ def parse(text: str, path: Path) -> Document:
         while section.raw and not section.raw[-1].strip():
             section.raw.pop()
     return Document(path, preamble, sections)
-
-
-def did_you_mean_property(key: str) -> str:
-    """`; did you mean `X`?` for a mistyped property key, else `.`."""
-    import difflib
-
-    from stripe_dbapi.properties import BY_KEY
-
-    names = {k: p.name for k, p in BY_KEY.items()}
-    close = difflib.get_close_matches(key.lower(), list(names), n=1, cutoff=0.6)
-    return f"; did you mean `{names[close[0]]}`?" if close else "."
 
 
 def write(doc: Document) -> None:
