@@ -73,6 +73,18 @@ def _table_section(table: Table, catalog: Catalog) -> list[str]:
     if table.defaults:
         sent = ", ".join(f"`{k}={v}`" for k, v in sorted(table.defaults.items()))
         facts.append(f"- Scan defaults: {sent}")
+    for param, hidden in sorted(table.hidden_by_default.items()):
+        shown = ", ".join(f"`{v}`" for v in hidden)
+        facts.append(f"- Stripe's list hides {shown} rows unless `{param}` is given")
+    if table.scan_union:
+        u = table.scan_union
+        calls = " and ".join(f"`{u.param}={v}`" for v in u.values)
+        facts.append(f"- Read as the union of {calls} (rows de-duplicated by id)")
+    if not table.paginated:
+        facts.append("- Unpaginated: Stripe takes no `limit`; one call returns every row")
+    if table.includable:
+        shown = ", ".join(f"`{c}`" for c in table.includable)
+        facts.append(f"- Returned only when expanded (includable): {shown}")
     lines += facts
     if table.notes:
         lines += ["", "Notes:", ""] + [f"- {_cell(n)}" for n in table.notes]
@@ -88,6 +100,8 @@ def _table_section(table: Table, catalog: Catalog) -> list[str]:
 def _column_row(table: Table, column: Column) -> str:
     f = table.filter_for(column.name)
     how = {"eq": "= / IN", "range": "range"}[f.kind] if f else ""
+    if f and f.param != column.name:
+        how += f" (as `{f.param}`)"
     if table.parent and table.parent.column == column.name:
         how = how or ("= / IN (parent key)" if table.parent.in_ == "path" else "= / IN")
     details = []
@@ -96,6 +110,14 @@ def _column_row(table: Table, column: Column) -> str:
     details.append(column.description.removeprefix("Filter-only: "))
     if column.enum:
         details.append("One of: " + ", ".join(f"`{v}`" for v in column.enum) + ".")
+    if f and f.values is not None and set(f.values) != set(column.enum or ()):
+        details.append("Stripe filters on: " + ", ".join(f"`{v}`" for v in f.values) + ".")
+    if f and f.match != "exact":
+        details.append(f"Stripe compares {f.match.replace('_', '-')}.")
+    if f and f.null_column:
+        details.append(f"`true`: `{f.null_column}` is null; `false`: it is not.")
+    if column.includable:
+        details.append("*Includable*: returned only when expanded.")
     if column.references:
         details.append(f"→ [`{column.references}`](#{column.references}).")
     elif column.expand:

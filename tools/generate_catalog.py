@@ -42,6 +42,23 @@ Type rule (one place: `_column_type`):
 Nullability is the SDK's `Optional`. Columns: `id`, `object`, the other fields sorted by
 name, then filter-only columns sorted by name.
 
+List facts (from each endpoint's `…ListParams` TypedDict, read with `get_type_hints`):
+
+- `paginated`: the params include `limit` and `starting_after` (not
+  `accounts_capabilities`, `reporting_report_types`: Stripe rejects `limit` there).
+- a filter's `values`: the `Literal` arguments of its type (`Literal[...] | str`), which
+  may differ from the object's enum (topups' `status` takes no `reversed`).
+- `required`: the TypedDict's required keys; `Table.missing_required` counts a nested
+  scan default (`scope[type]=account`) as giving `scope`.
+- `range` filters: `int | <RangeQueryParams>`; on a field the rows carry, of the same
+  name or the one `overrides.json` maps it to (`invoiceitems?created=` filters `date`).
+  A range on nothing the rows carry (`subscriptions?current_period_end=`, an item-level
+  minimum) is a note, not a filter: the engine could not re-check it.
+- `match`: "case_insensitive" / "wildcard" when the parameter's documentation says so.
+- Default exclusions (`hidden_by_default`, `scan_union`), `null_column`, `includable`
+  fields and `shared_ids` come from `overrides.json`, each with a why quoting the
+  documentation (and, for includable fields, from the spec's "includable" wording).
+
 Parent rule: a `{param}` in the list path makes the table whose list path is the prefix the
 parent (`in: "path"`). The parent column is the path placeholder, or, when the placeholder
 is `{id}`, the name the retrieve path uses at that position (`/v1/transfers/{transfer}/
@@ -77,18 +94,34 @@ from stripe._request_options import RequestOptions
 from stripe._stripe_object import StripeObject
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stripe_dbapi.catalog.model import (  # noqa: E402 (the checkout's package, not an install)
+    BIGINT,
+    BOOLEAN,
+    DECIMAL,
+    DOUBLE,
+    JSON,
+    TIMESTAMP,
+    VARCHAR,
+)
+
 CATALOG_PATH = ROOT / "stripe_dbapi" / "catalog" / "catalog.json"
 OVERRIDES_PATH = ROOT / "stripe_dbapi" / "catalog" / "overrides.json"
+_SPEC_NAME = Path("shared") / "stripe-openapi" / "spec3-2023-09-12.json"
+# `../shared/` of the checkout; a git worktree deeper down finds it in an ancestor.
 SPEC_PATH = Path(
     os.environ.get(
         "STRIPE_OPENAPI_SPEC",
-        ROOT.parent / "shared" / "stripe-openapi" / "spec3-2023-09-12.json",
+        next(
+            (a / _SPEC_NAME for a in ROOT.parents if (a / _SPEC_NAME).exists()),
+            ROOT.parent / _SPEC_NAME,
+        ),
     )
 )
 
-TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
-DECIMAL = "DECIMAL(38,12)"
 PAGINATION_PARAMS = frozenset({"limit", "starting_after", "ending_before", "expand"})
+PAGINATION = frozenset({"limit", "starting_after"})
 RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
 MAX_DESCRIPTION = 160
 
@@ -114,6 +147,7 @@ class Endpoint:
     params: str | None
     retrieve_path: str | None
     search_path: str | None
+    deletes: bool = False
 
 
 def sdk_list_endpoints() -> list[Endpoint]:
@@ -128,7 +162,8 @@ def sdk_list_endpoints() -> list[Endpoint]:
             methods = {
                 fn.name: fn
                 for fn in cls.body
-                if isinstance(fn, ast.FunctionDef) and fn.name in ("list", "retrieve", "search")
+                if isinstance(fn, ast.FunctionDef)
+                and fn.name in ("list", "retrieve", "search", "delete")
             }
             listing = methods.get("list")
             if listing is None or not (_path_of(listing) or "").startswith("/v1/"):
@@ -143,6 +178,7 @@ def sdk_list_endpoints() -> list[Endpoint]:
                     params=_params_class_name(params),
                     retrieve_path=_path_of(methods["retrieve"]) if "retrieve" in methods else None,
                     search_path=_path_of(methods["search"]) if "search" in methods else None,
+                    deletes="delete" in methods,
                 )
             )
     return sorted(found, key=lambda e: e.list_path)
@@ -272,10 +308,20 @@ def _single(name: str, annotation: Any) -> Any:
 
 
 @cache
-def spec_schemas() -> dict[str, Any]:
+def _spec() -> dict[str, Any]:
     with SPEC_PATH.open(encoding="utf-8") as fh:
-        schemas: dict[str, Any] = json.load(fh)["components"]["schemas"]
+        spec: dict[str, Any] = json.load(fh)
+    return spec
+
+
+def spec_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = _spec()["components"]["schemas"]
     return schemas
+
+
+def spec_paths() -> dict[str, Any]:
+    paths: dict[str, Any] = _spec()["paths"]
+    return paths
 
 
 def _spec_property(object_name: str, field: str) -> dict[str, Any] | None:
@@ -342,35 +388,35 @@ def column_type(tp: Any, field: str, object_names: list[str], doc: str = "") -> 
     literals = [a for m in members if typing.get_origin(m) is Literal for a in typing.get_args(m)]
     plain = [m for m in members if typing.get_origin(m) is not Literal]
     if literals and all(isinstance(v, bool) for v in literals) and not plain:
-        return ColumnType("BOOLEAN", nullable)
+        return ColumnType(BOOLEAN, nullable)
     if literals and all(m is str for m in plain):
-        return ColumnType("VARCHAR", nullable, enum=sorted(str(v) for v in literals))
+        return ColumnType(VARCHAR, nullable, enum=sorted(str(v) for v in literals))
     resources = [m for m in plain if _is_resource(m)]
     if str in plain and resources and len(resources) + 1 == len(plain):
-        return ColumnType("VARCHAR", nullable, expand=[object_name(r) for r in resources])
+        return ColumnType(VARCHAR, nullable, expand=[object_name(r) for r in resources])
     if len(plain) == 1:
         only = plain[0]
         if only is str:
             prop = next((_spec_property(o, field) for o in object_names), None) or {}
             if field.endswith("_decimal") or prop.get("format") == "decimal":
                 return ColumnType(DECIMAL, nullable)
-            return ColumnType("VARCHAR", nullable)
+            return ColumnType(VARCHAR, nullable)
         if only is decimal.Decimal:
             return ColumnType(DECIMAL, nullable)
         if only is bool:
-            return ColumnType("BOOLEAN", nullable)
+            return ColumnType(BOOLEAN, nullable)
         if only is int:
             return ColumnType(
-                TIMESTAMP if is_unix_time(object_names, field, doc) else "BIGINT", nullable
+                TIMESTAMP if is_unix_time(object_names, field, doc) else BIGINT, nullable
             )
         if only is float:
-            return ColumnType("DOUBLE", nullable)
+            return ColumnType(DOUBLE, nullable)
         origin = typing.get_origin(only)
         if origin is ListObject or (isinstance(origin, type) and issubclass(origin, ListObject)):
             (item,) = typing.get_args(only)
             objs = [object_name(m) for m in _members(item) if _is_resource(m)]
-            return ColumnType("JSON", nullable, list_of=objs)
-    return ColumnType("JSON", nullable)
+            return ColumnType(JSON, nullable, list_of=objs)
+    return ColumnType(JSON, nullable)
 
 
 # --------------------------------------------------------------------------- tables
@@ -465,7 +511,7 @@ def _merge_columns(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged = dict(old)
     merged["nullable"] = old["nullable"] or new["nullable"]
     if old["type"] != new["type"]:
-        merged["type"] = "JSON"  # the variants disagree; keep the value, not a guess
+        merged["type"] = JSON  # the variants disagree; keep the value, not a guess
     for key in ("enum", "expand"):
         values = sorted(set(old[key] or ()) | set(new[key] or ()))
         merged[key] = values or None
@@ -554,22 +600,42 @@ def _fill_table(
         what = parent["table"] or parent["param"]
         filter_only[parent["column"]] = _column(
             parent["column"],
-            ColumnType("VARCHAR", True),
+            ColumnType(VARCHAR, True),
             f"Filter-only: the {what} id this row was listed under ({parent['in']} parameter).",
         )
     filters = []
+    filter_overrides: dict[str, Any] = override.get("filters", {})
     for param, (tp, _req) in sorted(params.items()):
         if param in PAGINATION_PARAMS:
             continue
         kind, reason = _filter_kind(tp)
-        if kind is not None and d.columns.get(param, {}).get("type") == "JSON":
+        if kind is not None and d.columns.get(param, {}).get("type") == JSON:
             kind, reason = None, f"it matches the id inside the embedded `{param}` object"
+        fo: dict[str, Any] = filter_overrides.get(param, {})
+        column = fo.get("column", param)
+        if kind == "range" and column not in d.columns:
+            kind, reason = (
+                None,
+                (
+                    "a range on a value the rows do not carry, which the engine could not "
+                    f"re-check ({short(_param_doc(params_cls, param)).rstrip('.')})"
+                ),
+            )
         if kind is None:
             notes.append(f"List parameter `{param}` is not exposed: {reason}.")
             continue
-        if param not in d.columns and param not in filter_only:
-            filter_only[param] = _filter_only_column(param, tp, kind, d, params_cls)
-        filters.append({"param": param, "column": param, "kind": kind})
+        if column not in d.columns and column not in filter_only:
+            filter_only[column] = _filter_only_column(param, tp, kind, d, params_cls)
+        entry: dict[str, Any] = {"param": param, "column": column, "kind": kind}
+        values = accepted_values(tp)
+        if values is not None:
+            entry["values"] = values
+        match = _match_mode(_param_doc(params_cls, param))
+        if match != "exact":
+            entry["match"] = match
+        if "null_column" in fo:
+            entry["null_column"] = fo["null_column"]
+        filters.append(entry)
         hidden = _hidden_rows_sentences(_param_doc(params_cls, param))
         notes.extend(f"`{param}` filter: {sentence}" for sentence in hidden)
     defaults = dict(override.get("defaults", {}))
@@ -577,6 +643,10 @@ def _fill_table(
     columns = _ordered(d.columns) + [filter_only[k] for k in sorted(filter_only)]
     for column in filter_only.values():
         column["filter_only"] = True
+    for name in includable_fields(endpoint.list_path, override):
+        if name not in d.columns:
+            raise SystemExit(f"`{d.name}`: includable field `{name}` is not a column.")
+        d.columns[name]["includable"] = True
     parent_column = parent["column"] if parent and parent["in"] == "path" else None
     cls = d.classes[0]
     d.table = {
@@ -592,6 +662,11 @@ def _fill_table(
         "filters": filters,
         "required": required,
         "defaults": defaults,
+        "hidden_by_default": dict(sorted(override.get("hidden_by_default", {}).items())),
+        "scan_union": _scan_union(override, filters),
+        "paginated": set(params) >= PAGINATION,  # limit and starting_after
+        "deletable": _deletable(d),
+        "shared_ids": _shared_ids(override),
         "polymorphic": len(d.classes) > 1,
         "notes": notes + list(override.get("notes", [])),
     }
@@ -602,6 +677,70 @@ def _fill_table(
         d.table["columns"][1]["enum"] = sorted(d.objects)
     if "description" in override:
         d.table["description"] = override["description"]
+
+
+_INCLUDABLE = re.compile(r"includable <strong>(\w+)</strong>")
+
+
+def includable_fields(list_path: str, override: dict[str, Any]) -> list[str]:
+    """Fields Stripe returns only when expanded: those a nested list's description in the
+    spec calls "an includable <strong>x</strong> property" of this table's objects
+    (`/v1/checkout/sessions/{session}/line_items`: "When retrieving a Checkout Session,
+    there is an includable line_items property"), and those `overrides.json` lists under
+    `includable` with a why (`customers.subscriptions` since API 2020-08-27, which neither
+    source says)."""
+    found = set(override.get("includable", {}))
+    for path, ops in spec_paths().items():
+        if re.fullmatch(re.escape(list_path) + r"/\{\w+\}/\w+", path):
+            found.update(_INCLUDABLE.findall(ops.get("get", {}).get("description", "")))
+    return sorted(found)
+
+
+def accepted_values(tp: Any) -> list[str] | None:
+    """The values a list parameter accepts: its `Literal` arguments (stripe-python types
+    them `Literal[...] | str`; the `str` is for forward compatibility, not a promise), None
+    when it names none (free text, ids, numbers, booleans)."""
+    tp, _ = _strip_optional(tp)
+    literals = [
+        a for m in _members(tp) if typing.get_origin(m) is Literal for a in typing.get_args(m)
+    ]
+    if not literals or all(isinstance(v, bool) for v in literals):
+        return None
+    return sorted(str(v) for v in literals)
+
+
+def _match_mode(doc: str) -> str:
+    """How Stripe compares a parameter's value, as its documentation says."""
+    if "case-insensitive" in doc:
+        return "case_insensitive"
+    if "wildcard" in doc:
+        return "wildcard"
+    return "exact"
+
+
+def _scan_union(override: dict[str, Any], filters: list[dict[str, Any]]) -> dict[str, Any] | None:
+    union: dict[str, Any] | None = override.get("scan_union")
+    if union is None:
+        return None
+    f = next((f for f in filters if f["param"] == union["param"]), None)
+    if f is None:
+        raise SystemExit(f"scan_union names `{union['param']}`, which is not a filter.")
+    return {"param": union["param"], "values": list(union["values"]), "why": union["why"]}
+
+
+def _deletable(d: _Draft) -> bool:
+    """Deleted objects stay retrievable as stubs: the resource types `deleted`
+    ("Always true for a deleted object") and the service has `delete`."""
+    return "deleted" in d.columns and d.endpoint.deletes
+
+
+def _shared_ids(override: dict[str, Any]) -> list[str]:
+    ids: list[str] = list(override.get("shared_ids", []))
+    known = set(own_type_hints(stripe.Account.Capabilities)) if ids else set()
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise SystemExit(f"shared_ids {unknown} are not capabilities of stripe.Account.")
+    return ids
 
 
 def _required_notes(
@@ -704,12 +843,12 @@ def _filter_only_column(
     raw_doc = _param_doc(params_cls, param)
     if kind == "range":
         unix = is_unix_time(d.objects, param, raw_doc)
-        ctype = ColumnType(TIMESTAMP if unix else "BIGINT", True)
+        ctype = ColumnType(TIMESTAMP if unix else BIGINT, True)
     else:
         ctype = column_type(tp, param, d.objects, raw_doc)
         ctype.nullable = True
-        if ctype.type == "JSON":
-            ctype = ColumnType("VARCHAR", True)
+        if ctype.type == JSON:
+            ctype = ColumnType(VARCHAR, True)
     return _column(param, ctype, ("Filter-only: " + short(raw_doc))[:MAX_DESCRIPTION])
 
 

@@ -10,13 +10,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from stripe_dbapi.catalog.model import (
+    BIGINT,
+    BOOLEAN,
     DECIMAL,
+    DOUBLE,
+    JSON,
     SQL_TYPES,
     TIMESTAMP,
+    VARCHAR,
     Catalog,
     Column,
     Filter,
     Parent,
+    ScanUnion,
     Table,
 )
 
@@ -30,14 +36,20 @@ def load_catalog() -> Catalog:
 
 
 __all__ = [
+    "BIGINT",
+    "BOOLEAN",
     "CATALOG_PATH",
     "DECIMAL",
+    "DOUBLE",
+    "JSON",
     "SQL_TYPES",
     "TIMESTAMP",
+    "VARCHAR",
     "Catalog",
     "Column",
     "Filter",
     "Parent",
+    "ScanUnion",
     "Table",
     "load_catalog",
 ]

@@ -21,31 +21,51 @@ JSON layout (one object; `tables` is a list sorted by name)::
                      "description": "...", "enum": null, "expand": null,
                      "references": null, "filter_only": false, "embedded_list": null}],
         "filters": [{"param": "created", "column": "created", "kind": "range"},
-                    {"param": "customer", "column": "customer", "kind": "eq"}],
+                    {"param": "status", "column": "status", "kind": "eq",
+                     "values": ["draft", "open"],    # what Stripe accepts (null: any)
+                     "match": "exact",               # or "case_insensitive", "wildcard"
+                     "null_column": null}],          # pending=true <=> invoice IS NULL
         "required": [],                      # list params Stripe requires (besides path params)
         "defaults": {},                      # scan defaults that change meaning: {"status": "all"}
+        "hidden_by_default": {},             # param -> column values Stripe's list hides
+                                             # when the param is not sent
+        "scan_union": null,                  # {"param": "active", "values": [...], "why": ...}
+        "paginated": true,                   # takes limit / starting_after / ending_before
+        "deletable": false,                  # deleted objects retrieve as {"deleted": true}
+        "shared_ids": [],                    # ids that are names, the same under every parent
         "polymorphic": false,                # rows come in several object shapes
         "notes": [],                         # what a user should know (hidden rows, gaps)
         "search_fields": []                  # fields the Search API query language accepts
      }]}
 
-Column types are DuckDB type names: VARCHAR, BIGINT, DOUBLE, BOOLEAN, DECIMAL(38,12),
-TIMESTAMP WITH TIME ZONE, JSON.
+A column may also carry `"includable": true`: Stripe leaves the field out of responses
+unless it is expanded (`expand[]=data.<field>` on a list, `expand[]=<field>` on a retrieve).
+
+Column types are DuckDB type names, spelled by the constants below (VARCHAR, BIGINT,
+DOUBLE, BOOLEAN, DECIMAL(38,12), TIMESTAMP WITH TIME ZONE, JSON).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 FilterKind = Literal["eq", "range"]
+MatchMode = Literal["exact", "case_insensitive", "wildcard"]
 
+# The column types of the catalog (DuckDB type names). One spelling, used by the generator,
+# the model and every reader, so a type is compared with a name, never a string literal.
+VARCHAR = "VARCHAR"
+BIGINT = "BIGINT"
+DOUBLE = "DOUBLE"
+BOOLEAN = "BOOLEAN"
+JSON = "JSON"
 TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 DECIMAL = "DECIMAL(38,12)"
-SQL_TYPES = ("VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", DECIMAL, TIMESTAMP, "JSON")
+SQL_TYPES = (VARCHAR, BIGINT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMP, JSON)
 
 
 @dataclass(frozen=True)
@@ -58,7 +78,9 @@ class Column:
     `invoices.subscription`): rows carry the value the query's equality constrained it to,
     so the engine's re-check of the predicate holds; without such a constraint it is NULL.
     `embedded_list` names the child table holding the full list when Stripe truncates an
-    embedded list (`invoices.lines` → `invoices_lines`).
+    embedded list (`invoices.lines` → `invoices_lines`). An `includable` field is left out
+    of Stripe's responses unless the request expands it (`customers.subscriptions` since
+    API 2020-08-27): a scan that needs it must ask for it, else it reads as absent.
     """
 
     name: str
@@ -70,6 +92,7 @@ class Column:
     references: str | None = None
     filter_only: bool = False
     embedded_list: str | None = None
+    includable: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,11 +101,46 @@ class Filter:
 
     kind "eq": `param=value` keeps rows whose column equals value (IN is one call per value).
     kind "range": `param[gt|gte|lt|lte]=n` and `param=n` on an integer or unix-time column.
+    `column` is the returned field the parameter filters, which may be named otherwise
+    (`invoiceitems?created=` filters the items' `date`).
+
+    `values` are the values Stripe accepts for the parameter (the `Literal` of stripe-python's
+    ListParams), None when any is. They are not the column's `enum`: an object may hold a
+    value its list cannot filter on (`topups.status` can be `reversed`, the list's `status`
+    cannot), and the list may take values no object holds (`subscriptions?status=all`).
+    Sending any other value is a 400, so a predicate on one is left to the engine.
+
+    `match` says how Stripe compares: "exact", "case_insensitive" (promotion codes' `code`)
+    or "wildcard" (`events?type=charge.*`), as the parameter's documentation says.
+
+    `null_column`, for a boolean parameter that tests a field for null rather than naming
+    a value (`invoiceitems?pending=true` lists the items whose `invoice` is null): the
+    column it tests; `true` keeps the rows where it is null, `false` the others.
     """
 
     param: str
     column: str
     kind: FilterKind = "eq"
+    values: tuple[str, ...] | None = None
+    match: MatchMode = "exact"
+    null_column: str | None = None
+
+    def accepts(self, value: str) -> bool:
+        """Whether Stripe takes `value` (as sent, `true`/`false` for booleans) for this param."""
+        return self.values is None or value in self.values
+
+
+@dataclass(frozen=True)
+class ScanUnion:
+    """How to read a table whose unfiltered list leaves rows out and no single value of a
+    parameter selects them all: one list call per value of `param`, rows de-duplicated by id
+    (`prices`: `active=true` and `active=false`, because the plain list returns active
+    prices only). `why` is the documentation that says so, for EXPLAIN and the docs.
+    """
+
+    param: str
+    values: tuple[str, ...]
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,7 +161,19 @@ class Parent:
 
 @dataclass(frozen=True)
 class Table:
-    """One Stripe list endpoint, exposed as a read-only table."""
+    """One Stripe list endpoint, exposed as a read-only table.
+
+    `required` are the list parameters Stripe requires (path parameters aside); use
+    `missing_required` to know which a request leaves out, counting a nested scan default
+    (`scope[type]=account` gives `scope`). `hidden_by_default` maps a parameter to the
+    column values Stripe's list leaves out when the parameter is not sent (subscriptions'
+    `canceled`, prices' inactive ones); `defaults` or `scan_union` say how the driver reads
+    the whole table anyway. `paginated` is False for the few lists that take no `limit`
+    or cursors (`accounts_capabilities`, `reporting_report_types`): Stripe answers
+    `parameter_unknown` to them, and one call returns every row. `deletable` tables keep
+    deleted objects retrievable as `{"id", "object", "deleted": true}`, absent from lists.
+    `shared_ids` are ids that are names, the same under every parent (capabilities).
+    """
 
     name: str
     object: str
@@ -117,9 +187,35 @@ class Table:
     filters: tuple[Filter, ...] = ()
     required: tuple[str, ...] = ()
     defaults: Mapping[str, str] = field(default_factory=dict)
+    hidden_by_default: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scan_union: ScanUnion | None = None
+    paginated: bool = True
+    deletable: bool = False
+    shared_ids: tuple[str, ...] = ()
     polymorphic: bool = False
     notes: tuple[str, ...] = ()
     search_fields: tuple[str, ...] = ()
+
+    def missing_required(self, sent: Iterable[str]) -> tuple[str, ...]:
+        """The required params neither `sent` (names as sent, `scope[type]` counts for
+        `scope`), the scan defaults, nor the parent key give (in the path, or per call for
+        a query parameter, given by the query or fanned out over the parent table)."""
+        given = {_base(name) for name in (*sent, *self.defaults)}
+        if self.parent is not None:
+            given.add(self.parent.param)
+        return tuple(r for r in self.required if r not in given)
+
+    def filter_by_param(self, param: str) -> Filter | None:
+        """The filter sent as `param`, or None."""
+        for f in self.filters:
+            if f.param == param:
+                return f
+        return None
+
+    @property
+    def includable(self) -> tuple[str, ...]:
+        """Names of the columns Stripe returns only when expanded."""
+        return tuple(c.name for c in self.columns if c.includable)
 
     def column(self, name: str) -> Column | None:
         """The column called `name` (case-insensitive), or None."""
@@ -186,6 +282,11 @@ def _tuple_or_none(value: Any) -> tuple[str, ...] | None:
     return tuple(value) if value else None
 
 
+def _base(param: str) -> str:
+    """`scope[type]` → `scope`."""
+    return param.split("[", 1)[0]
+
+
 def _table(t: Mapping[str, Any]) -> Table:
     parent = t.get("parent")
     return Table(
@@ -217,15 +318,32 @@ def _table(t: Mapping[str, Any]) -> Table:
                 references=c.get("references"),
                 filter_only=c.get("filter_only", False),
                 embedded_list=c.get("embedded_list"),
+                includable=c.get("includable", False),
             )
             for c in t["columns"]
         ),
         filters=tuple(
-            Filter(param=f["param"], column=f["column"], kind=f.get("kind", "eq"))
+            Filter(
+                param=f["param"],
+                column=f["column"],
+                kind=f.get("kind", "eq"),
+                values=None if f.get("values") is None else tuple(f["values"]),
+                match=f.get("match", "exact"),
+                null_column=f.get("null_column"),
+            )
             for f in t.get("filters", ())
         ),
         required=tuple(t.get("required", ())),
         defaults=dict(t.get("defaults", {})),
+        hidden_by_default={k: tuple(v) for k, v in t.get("hidden_by_default", {}).items()},
+        scan_union=(
+            ScanUnion(union["param"], tuple(union["values"]), union.get("why", ""))
+            if (union := t.get("scan_union"))
+            else None
+        ),
+        paginated=t.get("paginated", True),
+        deletable=t.get("deletable", False),
+        shared_ids=tuple(t.get("shared_ids", ())),
         polymorphic=t.get("polymorphic", False),
         notes=tuple(t.get("notes", ())),
         search_fields=tuple(t.get("search_fields", ())),

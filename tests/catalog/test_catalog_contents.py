@@ -115,7 +115,7 @@ def _filter(table: Table, column: str) -> Filter:
 
 def test_unix_times_are_timestamps_though_the_sdk_says_int(catalog: Catalog) -> None:
     assert _column(catalog, "customers", "created").type == TIMESTAMP
-    assert _column(catalog, "subscriptions", "current_period_end").type == TIMESTAMP
+    assert _column(catalog, "subscription_items", "current_period_end").type == TIMESTAMP
     # The 2023 spec omits the format here; its description says "since the Unix epoch".
     assert _column(catalog, "subscription_items", "created").type == TIMESTAMP
 
@@ -242,3 +242,75 @@ def test_search_paths(catalog: Catalog) -> None:
         "subscriptions",
     }
     assert catalog.tables["customers"].search_path == "/v1/customers/search"
+
+
+def test_lists_that_take_no_limit_are_unpaginated(catalog: Catalog) -> None:
+    unpaginated = {t.name for t in catalog if not t.paginated}
+    assert unpaginated == {"accounts_capabilities", "reporting_report_types"}
+
+
+def test_filter_values_are_what_the_list_accepts_not_the_object_enum(catalog: Catalog) -> None:
+    def values(table: str, param: str) -> set[str]:
+        f = catalog.tables[table].filter_by_param(param)
+        assert f is not None and f.values is not None, (table, param)
+        return set(f.values)
+
+    assert "reversed" not in values("topups", "status")
+    assert "reversed" in set(_column(catalog, "topups", "status").enum or ())
+    assert "card_present" not in values("payment_methods", "type")
+    assert "verification_flow" not in values("identity_verification_reports", "type")
+    assert "succeeded" not in values("treasury_debit_reversals", "status")
+    assert {"all", "ended"} <= values("subscriptions", "status")
+    customers = catalog.tables["customers"].filter_by_param("email")
+    assert customers is not None and customers.values is None and customers.accepts("x")
+
+
+def test_required_params_count_nested_scan_defaults(catalog: Catalog) -> None:
+    secrets = catalog.tables["apps_secrets"]
+    assert secrets.required == ("scope",) and secrets.missing_required(()) == ()
+    assert catalog.tables["tax_locations"].missing_required(()) == ()
+    # A query parent's key is sent per call (given, or fanned out over the parent).
+    assert catalog.tables["treasury_debit_reversals"].missing_required(()) == ()
+    summaries = catalog.tables["billing_meters_event_summaries"]
+    assert set(summaries.missing_required(("customer",))) == {"start_time", "end_time"}
+    assert catalog.tables["subscription_items"].missing_required(()) == ()  # the parent key
+
+
+def test_range_filters_are_on_fields_the_rows_carry(catalog: Catalog) -> None:
+    for table in catalog:
+        for f in table.filters:
+            if f.kind == "range":
+                column = table.column(f.column)
+                assert column is not None and not column.filter_only, (table.name, f.param)
+    created = catalog.tables["invoiceitems"].filter_by_param("created")
+    assert created is not None and (created.column, created.kind) == ("date", "range")
+    assert catalog.tables["subscriptions"].filter_by_param("current_period_end") is None
+    assert catalog.tables["product_catalog_trial_offers"].filter_by_param("created") is None
+
+
+def test_default_exclusions_say_how_to_read_the_whole_table(catalog: Catalog) -> None:
+    prices = catalog.tables["prices"]
+    assert prices.hidden_by_default == {"active": ("false",)}
+    assert prices.scan_union is not None
+    assert (prices.scan_union.param, prices.scan_union.values) == ("active", ("true", "false"))
+    assert "active prices" in prices.scan_union.why
+    subs = catalog.tables["subscriptions"]
+    assert subs.hidden_by_default == {"status": ("canceled",)} and subs.defaults == {
+        "status": "all"
+    }
+    for table in catalog:
+        for param in table.hidden_by_default:
+            assert param in table.defaults or (table.scan_union and table.scan_union.param == param)
+
+
+def test_includable_fields_and_match_modes(catalog: Catalog) -> None:
+    assert {"subscriptions", "sources", "tax_ids"} <= set(catalog.tables["customers"].includable)
+    assert catalog.tables["checkout_sessions"].includable == ("line_items",)
+    code = catalog.tables["promotion_codes"].filter_by_param("code")
+    assert code is not None and code.match == "case_insensitive"
+    event_type = catalog.tables["events"].filter_by_param("type")
+    assert event_type is not None and event_type.match == "wildcard"
+    pending = catalog.tables["invoiceitems"].filter_by_param("pending")
+    assert pending is not None and pending.null_column == "invoice"
+    assert catalog.tables["accounts_capabilities"].shared_ids[:2] == ("card_payments", "transfers")
+    assert catalog.tables["customers"].deletable and not catalog.tables["charges"].deletable
