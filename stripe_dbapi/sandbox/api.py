@@ -21,6 +21,7 @@ from stripe_dbapi.sandbox.data import Collection, Dataset
 from stripe_dbapi.sandbox.errors import (
     ApiError,
     invalid_integer,
+    invalid_value,
     missing,
     missing_parameter,
     unknown_parameter,
@@ -98,7 +99,7 @@ class SandboxAPI:
         parent = table.parent
         filters = {f.param for f in table.filters}
         scoping = {_base(p) for p in (*table.required, *table.defaults)} - filters
-        allowed = set(_PAGING) | filters | scoping
+        allowed = set(_PAGING if table.paginated else {"expand"}) | filters | scoping
         if parent and parent.in_ == "query":
             allowed.add(parent.param)
         ranges = {f.param for f in table.filters if f.kind == "range"}
@@ -124,7 +125,7 @@ class SandboxAPI:
         index: Sequence[int] = range(len(rows))
         if predicates:
             index = [i for i, r in enumerate(rows) if all(p(r) for p in predicates)]
-        limit = _limit(params)
+        limit = _limit(params) if table.paginated else max(1, len(index))
         after, before = params.get("starting_after"), params.get("ending_before")
         if after is not None and before is not None:
             raise ApiError(
@@ -141,8 +142,18 @@ class SandboxAPI:
         else:
             page, has_more = index[:limit], limit < len(index)
         paths = _data_paths(params, allow_total_count=False)
-        data = [self._expander.apply(rows[i], table, paths) if paths else rows[i] for i in page]
+        data = [self._present(rows[i], table, paths) for i in page]
         return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+    def _present(self, row: Row, table: Table, paths: list[str]) -> Row:
+        """The row as Stripe answers: includable fields only when expanded, then `paths`
+        expanded (expanding an includable field is what includes it)."""
+        includable = set(table.includable)
+        if includable:
+            wanted = {p.split(".", 1)[0] for p in paths}
+            row = {k: v for k, v in row.items() if k not in includable or k in wanted}
+            paths = [p for p in paths if p not in includable]
+        return self._expander.apply(row, table, paths) if paths else row
 
     def _cursor(self, table: Table, coll: Collection, value: Any, param: str) -> int:
         pos = coll.positions.get(value) if isinstance(value, str) else None
@@ -163,19 +174,25 @@ class SandboxAPI:
             rel = relations if via_relation else None
             if f.kind == "range":
                 out.append(_range_predicate(f.param, f.column, value, rel))
+                continue
+            if isinstance(value, dict):
+                raise unknown_parameter(f"{f.param}[{next(iter(value))}]")
+            given = [value] if isinstance(value, str) else list(value)
+            for v in given:
+                if not f.accepts(v):
+                    raise invalid_value(f.param, f.values or ())
+            if f.null_column is not None:
+                out.append(_null_test(f.param, f.null_column, value))
             elif isinstance(value, str) and value in special:
                 wanted = special[value]
                 if wanted is not None:
                     out.append(_column_in(f.column, wanted))
             else:
-                if isinstance(value, dict):
-                    raise unknown_parameter(f"{f.param}[{next(iter(value))}]")
-                wanted_set = frozenset([value] if isinstance(value, str) else value)
-                out.append(_matches_any(f.column, wanted_set, rel))
-        for param, hidden in rules.HIDDEN_UNLESS_GIVEN.get(table.name, {}).items():
+                out.append(_matches_any(f.column, frozenset(given), rel, f.match))
+        for param, hidden in table.hidden_by_default.items():
             if param not in params:
                 column_name = next((f.column for f in table.filters if f.param == param), param)
-                out.append(_column_in(column_name, hidden, negate=True))
+                out.append(_column_in(column_name, frozenset(hidden), negate=True))
         return out
 
     # -- retrieve ---------------------------------------------------------------------
@@ -183,17 +200,22 @@ class SandboxAPI:
     def _retrieve(self, table: Table, values: dict[str, str], params: Params) -> dict[str, Any]:
         _check_known(params, {"expand"})
         object_id = list(values.values())[-1]
-        row = self.dataset.find(table.name, object_id)
         nested = table.parent is not None and table.parent.in_ == "path" and len(values) > 1
-        if (
-            row is not None
-            and nested
-            and self.dataset.parent_of(table.name, object_id) != next(iter(values.values()))
-        ):
-            row = None
+        row: Row | None
+        if nested:
+            # Under its parent only (shared ids, such as capability names, repeat across
+            # parents).
+            coll = self.dataset.collection(table.name, next(iter(values.values())))
+            pos = coll.positions.get(object_id) if coll is not None else None
+            row = None if coll is None or pos is None else coll.rows[pos]
+        else:
+            row = self.dataset.find(table.name, object_id)
         if row is None:
+            deleted = self.dataset.deleted.get(table.name, {}).get(object_id)
+            if deleted is not None:
+                return dict(deleted)
             raise missing(table.object, object_id)
-        return self._expander.apply(row, table, _paths(params))
+        return self._present(row, table, _paths(params))
 
     # -- search -----------------------------------------------------------------------
 
@@ -206,7 +228,7 @@ class SandboxAPI:
             query = parse(text)
         except SearchSyntaxError as exc:
             raise ApiError(400, str(exc), param="query") from exc
-        known = {c.name for c in table.columns if not c.filter_only}
+        known = set(table.search_fields) or {c.name for c in table.columns if not c.filter_only}
         for name in query.fields:
             if name not in known:
                 raise ApiError(
@@ -217,13 +239,16 @@ class SandboxAPI:
         limit = _limit(params)
         offset = _page_offset(params.get("page"))
         rows = self.dataset.collection(table.name) or Collection([])
-        hits = [r for r in rows.rows if query.matches(r)]
+        relations = self.dataset.relations.get(table.name, {})
+        # A search field Stripe's objects no longer carry (`invoices` `subscription`) is
+        # searched on the relationship the data set records.
+        hits = [r for r in rows.rows if query.matches({**relations.get(r.get("id", ""), {}), **r})]
         page = hits[offset : offset + limit]
         has_more = offset + limit < len(hits)
         paths = _data_paths(params, allow_total_count=True)
         result: dict[str, Any] = {
             "object": "search_result",
-            "data": [self._expander.apply(r, table, paths) for r in page] if paths else page,
+            "data": [self._present(r, table, paths) for r in page],
             "has_more": has_more,
             "next_page": _page_token(offset + limit) if has_more else None,
             "url": url,
@@ -328,9 +353,30 @@ def _column_in(column: str, values: frozenset[str], negate: bool = False) -> Pre
 
 
 def _matches_any(
-    column: str, wanted: frozenset[str], relations: dict[str, dict[str, Any]] | None
+    column: str,
+    wanted: frozenset[str],
+    relations: dict[str, dict[str, Any]] | None,
+    match: str = "exact",
 ) -> Predicate:
+    if match == "case_insensitive":
+        lowered = frozenset(w.lower() for w in wanted)
+        return lambda row: any(v.lower() in lowered for v in _values(row, column, relations))
+    if match == "wildcard":
+        patterns = [re.compile(".*".join(map(re.escape, w.split("*"))) + "$") for w in wanted]
+        return lambda row: any(
+            p.match(v) for v in _values(row, column, relations) for p in patterns
+        )
     return lambda row: not wanted.isdisjoint(_values(row, column, relations))
+
+
+def _null_test(param: str, column: str, value: Any) -> Predicate:
+    """`pending=true`: rows whose `column` is null; `false`: the others."""
+    if value not in ("true", "false"):
+        raise ApiError(
+            400, f"Invalid boolean: {value}", param=param, code="parameter_invalid_boolean"
+        )
+    want_null = value == "true"
+    return lambda row: (row.get(column) is None) == want_null
 
 
 def _values(row: Row, column: str, relations: dict[str, dict[str, Any]] | None) -> set[str]:

@@ -321,7 +321,6 @@ def invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Row
             item = b.new(
                 "invoiceitems",
                 "invoiceitem",
-                created=t,
                 date=t,
                 customer=cust["id"],
                 invoice=inv["id"],
@@ -342,6 +341,7 @@ def invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Row
                 test_clock=None,
             )
             b.add("invoiceitems", item)
+            b.relate("invoiceitems", item["id"], "created", t)  # list order; Stripe has `date`
             parent = {
                 "type": "invoice_item_details",
                 "subscription_item_details": None,
@@ -362,12 +362,11 @@ def invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Row
     for cust in rng.sample(customers, k=min(len(customers), b.count(40, 1))):
         t = b.after(cust["created"], 200 * DAY)
         amount = rng.choice(_AMOUNTS)
-        b.add(
+        pending = b.add(
             "invoiceitems",
             b.new(
                 "invoiceitems",
                 "invoiceitem",
-                created=t,
                 date=t,
                 customer=cust["id"],
                 invoice=None,
@@ -381,4 +380,5 @@ def invoices(b: Builder, customers: list[Row], subs: list[Row], prices: list[Row
                 period={"start": t, "end": t},
             ),
         )
+        b.relate("invoiceitems", pending["id"], "created", t)  # list order; Stripe has `date`
     return b.rows.get("invoices", [])

@@ -75,6 +75,8 @@ class Dataset(Mapping[str, list[Row]]):
                 rows = [r for c in self.children.get(table.name, {}).values() for r in c.rows]
             self._tables[table.name] = Collection.of(rows, b.relations.get(table.name))
         self.account = _account(b)
+        # table -> id -> the stub a retrieve of a deleted object answers (see `_deleted`).
+        self.deleted: dict[str, dict[str, Row]] = {}
 
     def __getitem__(self, name: str) -> list[Row]:
         return self._tables[name].rows
@@ -160,9 +162,39 @@ def _build(catalog: Catalog, seed: int, scale: float) -> Dataset:
     all_rows = {t.name: _rows_of(b, t) for t in catalog}
     generic.link(b, all_rows)
     _hide_filter_only_fields(b, catalog, all_rows)
+    _shared_ids(b, catalog)
     dataset = Dataset(catalog, seed, scale, b)
     _embed_lists(dataset)
+    dataset.deleted = _deleted(b, catalog)
     return dataset
+
+
+def _shared_ids(b: Builder, catalog: Catalog) -> None:
+    """Child rows whose ids are names (`accounts_capabilities`: `card_payments`,
+    `transfers`) take them in order under each parent, the same names under every one."""
+    for table in catalog:
+        if not table.shared_ids:
+            continue
+        for parent, rows in b.children.get(table.name, {}).items():
+            del rows[len(table.shared_ids) :]
+            for row, name in zip(rows, table.shared_ids, strict=False):
+                row["id"] = name
+                if table.parent is not None and table.parent.column in row:
+                    row[table.parent.column] = parent
+
+
+def _deleted(b: Builder, catalog: Catalog) -> dict[str, dict[str, Row]]:
+    """A few deleted objects per deletable top-level table, as Stripe answers a retrieve of
+    one (`{"id", "object", "deleted": true}`); lists never show them. Made last, so the
+    rows before them do not depend on them."""
+    out: dict[str, dict[str, Row]] = {}
+    for table in catalog:
+        if not table.deletable or table.parent is not None:
+            continue
+        n = b.count(10, 2) if table.name == "customers" else 1
+        ids = [b.ids.new(table.object) for _ in range(n)]
+        out[table.name] = {i: {"id": i, "object": table.object, "deleted": True} for i in ids}
+    return out
 
 
 def _hide_filter_only_fields(b: Builder, catalog: Catalog, all_rows: dict[str, list[Row]]) -> None:

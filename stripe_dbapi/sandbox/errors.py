@@ -54,3 +54,13 @@ def missing_parameter(name: str) -> ApiError:
 
 def invalid_integer(param: str, value: str) -> ApiError:
     return ApiError(400, f"Invalid integer: {value}", param=param, code="parameter_invalid_integer")
+
+
+def invalid_value(param: str, accepted: tuple[str, ...]) -> ApiError:
+    """400 for a value a list parameter does not take, worded as Stripe does:
+    "Invalid status: must be one of canceled, failed, pending, or succeeded"."""
+    values = list(accepted)
+    listed = (
+        ", ".join(values[:-1]) + f", or {values[-1]}" if len(values) > 2 else " or ".join(values)
+    )
+    return ApiError(400, f"Invalid {param}: must be one of {listed}", param=param)

@@ -82,6 +82,8 @@ class Expander:
                 index: dict[str, Row] = {}
                 # Child tables first, so a top-level table's row wins for shared ids.
                 for table in sorted(self._ds.catalog, key=lambda t: t.parent is None):
+                    if table.shared_ids:
+                        continue  # names, not ids (`transfers`): never expand by them
                     for row in self._ds[table.name]:
                         if isinstance(row.get("id"), str):
                             index[row["id"]] = row
