@@ -704,6 +704,8 @@ def accepted_values(tp: Any) -> list[str] | None:
     literals = [
         a for m in _members(tp) if typing.get_origin(m) is Literal for a in typing.get_args(m)
     ]
+    # `Literal['']` is stripe-python's "send an empty string to unset", not a value set.
+    literals = [v for v in literals if v != ""]
     if not literals or all(isinstance(v, bool) for v in literals):
         return None
     return sorted(str(v) for v in literals)
