@@ -26,7 +26,7 @@ import sys
 import types
 import typing
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal, Union
 from urllib.parse import parse_qsl, urlsplit
 
@@ -252,6 +252,13 @@ class Case:
     gives: frozenset[str] = frozenset()  # the list params the query constrains
 
 
+def _filter_case(
+    table: Table, param: str, rest: list[str], gives: frozenset[str], kind: str, condition: str
+) -> Case:
+    name = f"{table.name}-{param}-{kind}"
+    return Case(name, table.name, _sql(table, [*rest, condition]), kind, gives)
+
+
 def cases() -> list[Case]:
     catalog = load_catalog()
     out: list[Case] = []
@@ -264,12 +271,7 @@ def cases() -> list[Case]:
             if col is None or (table.parent and f.param == table.parent.param):
                 continue
             rest = _parent_key(table) + _required_conditions(table, skip=f.column)
-            gives = required | {f.param}
-
-            def case(kind: str, condition: str, f: Any = f, rest: list[str] = rest) -> Case:
-                name = f"{table.name}-{f.param}-{kind}"
-                return Case(name, table.name, _sql(table, [*rest, condition]), kind, gives)
-
+            case = partial(_filter_case, table, f.param, rest, required | {f.param})
             if f.kind == "range":
                 out.append(case("range", f"{f.column} >= {_literal(table, f.column)}"))
                 continue
