@@ -26,8 +26,9 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.catalog import load_catalog
-from stripe_dbapi.plan import Call, Plan
-from stripe_dbapi.planner import plan_query
+from stripe_dbapi.engine import scalar_functions
+from stripe_dbapi.query.plan import Call, Plan
+from stripe_dbapi.query.planner import plan_query
 
 GOLDEN = Path(__file__).with_name("golden")
 REGOLD = os.environ.get("STRIPE_DBAPI_REGOLD") == "1"
@@ -89,7 +90,13 @@ def _line(call: Call) -> str:
 
 def _actual(case: Case) -> list[str]:
     try:
-        plan = plan_query(case.sql, load_catalog(), case.params, use_search=case.use_search)
+        plan = plan_query(
+            case.sql,
+            load_catalog(),
+            case.params,
+            use_search=case.use_search,
+            scalars=scalar_functions(),
+        )
         return requests_of(plan)
     except stripe_dbapi.Error as exc:
         return [f"error: {type(exc).__name__}: {exc}"]
