@@ -14,6 +14,7 @@ DuckDB's, and the engine re-applies every predicate.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -44,15 +45,17 @@ def plan_query(
     use_search: bool = False,
     pushdown: bool = True,
     scalars: frozenset[str] = frozenset(),
+    now: float | None = None,
 ) -> Plan:
     """Plan one statement; only PEP 249 errors leave (ProgrammingError, NotSupportedError …).
 
     `pushdown=False` is the reference mode: each scan reads its whole table (with the
     table's scan defaults) and the engine does everything else. `scalars` names the
-    engine's scalar functions, the proof a query may run page by page (see analysis).
+    engine's scalar functions, the proof a query may run page by page (see analysis);
+    `now` the time a `now()` bound is computed at (unix seconds; default: the clock).
     """
     try:
-        return _plan(sql, catalog, params, use_search, pushdown, scalars)
+        return _plan(sql, catalog, params, use_search, pushdown, scalars, now)
     except Error:
         raise
     except RecursionError:
@@ -74,6 +77,7 @@ def _plan(
     use_search: bool,
     pushdown_on: bool,
     scalars: frozenset[str],
+    now: float | None,
 ) -> Plan:
     if not isinstance(sql, str):
         raise ProgrammingError(f"The query must be a string, not {type(sql).__name__}.")
@@ -89,8 +93,9 @@ def _plan(
     else:
         rewrites.unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
     row_wise = pushdown_on and len(refs) == 1 and analysis.is_row_wise(tree, scalars)
+    now = time.time() if now is None else now
     scans = tuple(
-        _plan_scan(i, ref, found.facts.get(i) if pushdown_on else None, catalog, use_search)
+        _plan_scan(i, ref, found.facts.get(i), catalog, use_search, now)
         if pushdown_on
         else _reference_scan(i, ref, found.facts.get(i), catalog)
         for i, ref in enumerate(refs)
@@ -115,14 +120,19 @@ def _plan(
 
 
 def _plan_scan(
-    index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog, use_search: bool
+    index: int,
+    ref: TableRef,
+    facts: ScanFacts | None,
+    catalog: Catalog,
+    use_search: bool,
+    now: float,
 ) -> Scan:
     table = catalog.tables[ref.table]
     facts = facts or ScanFacts(all_columns=True)
     pushable = _pushable(table)
-    bounds, used = pushdown.collect(facts.predicates, ref.alias, pushable)
+    bounds, used = pushdown.collect(facts.predicates, ref.alias, pushable, now)
     built = calls.build(table, catalog, bounds)
-    statuses = [built.exactness(column) for column in used]
+    statuses = [_status(built.exactness(column), widened) for column, widened in used]
     if use_search:
         searched = search.search_calls(
             table, ref.alias, facts.predicates, statuses, built, pushable
@@ -152,13 +162,18 @@ def _reference_scan(
     bounds: dict[str, pushdown.Bounds] = {}
     if parent is not None and (parent.table is None or catalog.get(parent.table) is None):
         predicates = facts.predicates if facts is not None else []
-        found, used = pushdown.collect(predicates, ref.alias, _pushable(table))
+        found, _ = pushdown.collect(predicates, ref.alias, _pushable(table), 0.0)
         key = parent.column.lower()
         if key in found and found[key].values is not None:
             bounds[key] = pushdown.Bounds(values=found[key].values)
     built = calls.build(table, catalog, bounds)
     built = replace(built, notes=(REFERENCE_NOTE, *built.notes))
     return _scan(index, ref, table, table.column_names, built, ScanFacts(), [])
+
+
+def _status(sent: Exactness, widened: bool) -> Exactness:
+    """A predicate's exactness: how its column is sent, at best widened when its bound is."""
+    return "widened" if widened and sent == "exact" else sent
 
 
 def _scan(

@@ -219,19 +219,107 @@ def comparable(value: Any, sql_type: str) -> Any:
     return _UNKNOWN
 
 
+Use = tuple[str | None, bool]  # the column a predicate constrains, and whether widened
+
+
 def collect(
-    predicates: list[exp.Expr], alias: str, column_types: dict[str, str]
-) -> tuple[dict[str, Bounds], list[str | None]]:
+    predicates: list[exp.Expr], alias: str, column_types: dict[str, str], now: float
+) -> tuple[dict[str, Bounds], list[Use]]:
     """Bounds per column of `alias` from `predicates`, and for each predicate the column
-    it constrains (None: not a constraint a call can send; the engine applies it).
+    it constrains (None: not a constraint a call can send; the engine applies it) and
+    whether its bound is wider than the predicate (a moving `now()` bound).
 
     `column_types` maps the lower-cased names of the columns that may be pushed to their
     catalog types. A predicate is used when it compares one of those columns with a
-    constant exactly as the engine would.
+    constant exactly as the engine would; `now` is the plan's time, in unix seconds.
     """
     bounds: dict[str, Bounds] = {}
-    used = [_absorb(pred, alias, column_types, bounds) for pred in predicates]
+    used: list[Use] = []
+    for pred in predicates:
+        moving = _moving_lower_bound(pred, alias, column_types, now)
+        if moving is not None:
+            name, seconds = moving
+            bounds.setdefault(name, Bounds()).restrict_low(seconds, True)
+            used.append((name, True))
+        else:
+            used.append((_absorb(pred, alias, column_types, bounds), False))
     return bounds, used
+
+
+_NOW = {"now", "get_current_timestamp", "current_timestamp", "transaction_timestamp"}
+# Months and years at their longest, so a bound computed with them is never above the
+# engine's: the pushed range can only be wider.
+_UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 31 * 86400,
+    "year": 366 * 86400,
+}
+
+
+def _moving_lower_bound(
+    pred: exp.Expr, alias: str, column_types: dict[str, str], now: float
+) -> tuple[str, float] | None:
+    """(column, seconds) for `ts_col >[=] now() [± INTERVAL n unit]` (or `current_date`).
+
+    The engine evaluates `now()` when the query runs, a moment after it is planned, so
+    the bound computed at planning time, rounded down to the second, selects a superset:
+    a widened constraint, never an exact one (so no LIMIT goes with it).
+    """
+    op = type(pred)
+    if op not in FLIP or not isinstance(pred, exp.Binary):
+        return None
+    name, other = column_of(pred.left, alias, column_types), pred.right
+    if name is None:
+        name, other, op = column_of(pred.right, alias, column_types), pred.left, FLIP[op]
+    if name is None or column_types[name] != TIMESTAMP or op not in (exp.GT, exp.GTE):
+        return None
+    seconds = _now_expression(other, now)
+    return None if seconds is None else (name, float(math.floor(seconds)))
+
+
+def _now_expression(node: exp.Expr, now: float) -> float | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.CurrentTimestamp) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in _NOW and not node.expressions
+    ):
+        return now
+    if isinstance(node, exp.CurrentDate):
+        return now - now % 86400  # midnight UTC: the engine runs with TimeZone=UTC
+    if isinstance(node, (exp.Sub, exp.Add)):
+        base = _now_expression(node.this, now)
+        span = _interval_seconds(node.expression, isinstance(node.this, exp.CurrentDate))
+        if base is None or span is None:
+            return None
+        return base - span if isinstance(node, exp.Sub) else base + span
+    return None
+
+
+def _interval_seconds(node: exp.Expr, days: bool) -> float | None:
+    """`INTERVAL n unit` (or a bare integer of days after `current_date`) in seconds."""
+    if days and isinstance(node, exp.Literal) and not node.is_string:
+        value = constant(node)
+        return float(value) * 86400 if isinstance(value, int) else None
+    if not isinstance(node, exp.Interval):
+        return None
+    amount = constant(node.this)
+    unit = node.args.get("unit")
+    name = unit.name.lower().rstrip("s") if unit is not None else ""
+    if isinstance(amount, str):
+        parts = amount.split()
+        if len(parts) == 2 and not name:
+            amount, name = parts[0], parts[1].lower().rstrip("s")
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError):
+            return None
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or amount < 0:
+        return None
+    return float(amount) * _UNIT_SECONDS[name] if name in _UNIT_SECONDS else None
 
 
 def column_of(node: exp.Expr, alias: str, column_types: dict[str, str]) -> str | None:

@@ -32,6 +32,8 @@ from stripe_dbapi.query.planner import plan_query
 
 GOLDEN = Path(__file__).with_name("golden")
 REGOLD = os.environ.get("STRIPE_DBAPI_REGOLD") == "1"
+# The clock every case is planned at, so a `now()` bound reads the same in every run.
+NOW = 1793491200.5  # 2026-11-01 00:00:00.5 UTC
 
 
 @dataclass
@@ -96,6 +98,7 @@ def _actual(case: Case) -> list[str]:
             case.params,
             use_search=case.use_search,
             scalars=scalar_functions(),
+            now=NOW,
         )
         return requests_of(plan)
     except stripe_dbapi.Error as exc:

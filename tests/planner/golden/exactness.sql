@@ -92,3 +92,18 @@ SELECT id FROM customers WHERE email = NULL
 SELECT id FROM invoices WHERE customer IN ('cus_0', 'cus_1', 'cus_2', 'cus_3', 'cus_4', 'cus_5', 'cus_6', 'cus_7', 'cus_8', 'cus_9', 'cus_10', 'cus_11', 'cus_12', 'cus_13', 'cus_14', 'cus_15', 'cus_16', 'cus_17', 'cus_18', 'cus_19', 'cus_20', 'cus_21', 'cus_22', 'cus_23', 'cus_24', 'cus_25', 'cus_26', 'cus_27', 'cus_28', 'cus_29', 'cus_30', 'cus_31', 'cus_32', 'cus_33', 'cus_34', 'cus_35', 'cus_36', 'cus_37', 'cus_38', 'cus_39', 'cus_40', 'cus_41', 'cus_42', 'cus_43', 'cus_44', 'cus_45', 'cus_46', 'cus_47', 'cus_48', 'cus_49', 'cus_50', 'cus_51', 'cus_52', 'cus_53', 'cus_54', 'cus_55', 'cus_56', 'cus_57', 'cus_58', 'cus_59', 'cus_60', 'cus_61', 'cus_62', 'cus_63', 'cus_64', 'cus_65', 'cus_66', 'cus_67', 'cus_68', 'cus_69', 'cus_70', 'cus_71', 'cus_72', 'cus_73', 'cus_74', 'cus_75', 'cus_76', 'cus_77', 'cus_78', 'cus_79', 'cus_80', 'cus_81', 'cus_82', 'cus_83', 'cus_84', 'cus_85', 'cus_86', 'cus_87', 'cus_88', 'cus_89', 'cus_90', 'cus_91', 'cus_92', 'cus_93', 'cus_94', 'cus_95', 'cus_96', 'cus_97', 'cus_98', 'cus_99', 'cus_100')
 -- requests:
 GET /v1/invoices?limit=100 SLICED BY created
+
+-- case: a moving lower bound (now() minus an interval) is pushed, widened to the planning time
+SELECT id FROM charges WHERE created >= now() - INTERVAL 90 DAY
+-- requests:
+GET /v1/charges?created[gte]=1785715200&limit=100 SLICED BY created
+
+-- case: a widened bound keeps LIMIT from Stripe
+SELECT id FROM charges WHERE created > current_timestamp - INTERVAL '1 month' ORDER BY created DESC LIMIT 5
+-- requests:
+GET /v1/charges?created[gte]=1790812800&limit=100 SLICED BY created
+
+-- case: an upper bound at now() is left to the engine
+SELECT id FROM charges WHERE created < now() - INTERVAL 1 DAY
+-- requests:
+GET /v1/charges?limit=100 SLICED BY created
