@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from localstripe_env import API_KEY, LocalStripe, Seeded, start_localstripe, stop_localstripe
+from localstripe_env import API_KEY, LocalStripe, Seeded
 
 import stripe_dbapi
 
