@@ -17,7 +17,7 @@ from stripe_dbapi.auth import ApiKeyCredentials, Credentials
 from stripe_dbapi.catalog import Catalog, load_catalog
 from stripe_dbapi.connstr import ConnectionConfig, build_config, raw_properties
 from stripe_dbapi.engine import Engine
-from stripe_dbapi.exceptions import Error, InterfaceError, OperationalError
+from stripe_dbapi.exceptions import UNAVAILABLE, Error, InterfaceError, OperationalError
 from stripe_dbapi.http import StripeClient
 from stripe_dbapi.ratelimit import stripe_rate
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from stripe_dbapi.cursor import Cursor
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE = "Connection unavailable"
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,11 @@ def resolve_config(dsn: str | None = None, **kwargs: Any) -> ConnectionConfig:
     merged = raw_properties(dsn, kwargs)
     name = merged.get("connection_name")
     if name:
-        from stripe_dbapi import profiles  # saved connections are optional machinery
+        # saved connections are optional machinery, loaded when named; `profiles.saved` is
+        # the part below this module (the part above it, `profiles`, tests connections)
+        from stripe_dbapi.profiles.saved import saved_properties
 
-        saved = raw_properties(None, profiles.saved_properties(str(name)))
+        saved = raw_properties(None, saved_properties(str(name)))
         merged = {**saved, **merged}
     return build_config(merged)
 
@@ -173,11 +173,20 @@ class Connection:
 
 
 def make_credentials(config: ConnectionConfig) -> Credentials:
-    """The credentials for the configured AuthScheme."""
+    """The credentials for the configured AuthScheme.
+
+    OAuth2 credentials read from a saved connection write a rotated refresh token back to
+    it, so that the stored token is never one Stripe has retired.
+    """
     if config.auth_scheme == "OAuth2":
         from stripe_dbapi.oauth import OAuth2Credentials
 
-        return OAuth2Credentials.from_config(config)
+        on_rotate = None
+        if config.connection_name:
+            from stripe_dbapi.profiles.saved import refresh_token_writer
+
+            on_rotate = refresh_token_writer(config.connection_name)
+        return OAuth2Credentials.from_config(config, on_rotate=on_rotate)
     assert config.api_key is not None
     return ApiKeyCredentials(config.api_key)
 
