@@ -207,16 +207,17 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
     then, which still proves the key authenticates, so it counts as available (unless the
     403 is about the `AccountId`, which is a real failure).
     """
-    # OAuth2 tokens say which account they act for and in which mode.
-    token_account = getattr(client.credentials, "account_id", None)
-    token_live = getattr(client.credentials, "livemode", None)
+    # OAuth2 tokens say which account they act for and in which mode; a key says its mode.
+    token_account = client.credentials.account_id
+    token_live = client.credentials.livemode
     connected = bool(config.account_id) or config.auth_scheme == "OAuth2"
     try:
         account = client.get("/v1/account")
     except Error as exc:
         if exc.http_status == 403 and "account" not in (exc.message or "").lower():
-            live = token_live if isinstance(token_live, bool) else None
-            return AuthInfo(config.auth_scheme, config.account_id or token_account, live, connected)
+            return AuthInfo(
+                config.auth_scheme, config.account_id or token_account, token_live, connected
+            )
         raise OperationalError(
             f"{UNAVAILABLE}: {_why(exc)}",
             http_status=exc.http_status,
@@ -224,7 +225,7 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
             request_id=exc.request_id,
         ) from None
     livemode = account.get("livemode") if isinstance(account.get("livemode"), bool) else None
-    if isinstance(token_live, bool):
+    if token_live is not None:
         livemode = token_live
     elif livemode is None and config.api_key:
         livemode = "_live_" in config.api_key
