@@ -35,9 +35,8 @@ from sqlalchemy.engine.interfaces import (
     ReflectedUniqueConstraint,
 )
 
-from stripe_dbapi.catalog import DECIMAL, TIMESTAMP, Catalog, Table, load_catalog
+from stripe_dbapi.catalog import DECIMAL, SCHEMA, TIMESTAMP, Catalog, Table, load_catalog
 
-SCHEMA = "stripe"
 _DECIMAL_RE = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$", re.IGNORECASE)
 
 

@@ -43,6 +43,9 @@ from typing import Any, Literal
 
 FilterKind = Literal["eq", "range"]
 
+SCHEMA = "stripe"  # the one schema every table lives in: the engine's and the dialect's
+DIALECT = "duckdb"  # the SQL the column types are written in and the engine runs (sqlglot's name)
+
 TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 DECIMAL = "DECIMAL(38,12)"
 SQL_TYPES = ("VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", DECIMAL, TIMESTAMP, "JSON")
