@@ -33,7 +33,7 @@ from stripe_dbapi.connstr import (
 from stripe_dbapi.exceptions import InterfaceError, did_you_mean
 from stripe_dbapi.profiles import refs, store
 from stripe_dbapi.profiles.store import config_path
-from stripe_dbapi.properties import BY_ATTR, lookup
+from stripe_dbapi.properties import BY_ATTR, Property, lookup
 
 __all__ = [
     "SavedConnection",
@@ -94,7 +94,7 @@ def saved_properties(name: str) -> dict[str, str]:
             continue
         resolved[key] = refs.resolve(name, key, value)
         try:
-            convert(_prop(key), resolved[key])
+            convert(_known_property(key), resolved[key])
         except InterfaceError as exc:
             line = section.lines.get(key)
             where = f"{doc.path}, line {line}" if line else str(doc.path)
@@ -109,7 +109,7 @@ def list_connections() -> list[SavedConnection]:
         props = section.properties
         sandbox = props.get("Sandbox", "")
         is_sandbox = not store.is_reference(sandbox) and bool(
-            sandbox and convert(_prop("Sandbox"), sandbox)
+            sandbox and convert(_known_property("Sandbox"), sandbox)
         )
         out.append(
             SavedConnection(
@@ -128,7 +128,7 @@ def masked_properties(name: str) -> dict[str, str]:
     """The saved properties for display: secrets masked, references shown as written."""
     shown = {}
     for key, value in load(name).items():
-        if _prop(key).secret and not store.is_reference(value):
+        if _known_property(key).secret and not store.is_reference(value):
             value = mask_secret(value).strip("'")
         shown[key] = value
     return shown
@@ -162,12 +162,12 @@ def parse_properties(properties_or_connection_string: str | Mapping[str, Any]) -
 def missing_secrets(properties: Mapping[str, str]) -> list[str]:
     """The secret properties the scheme needs and `properties` lacks (none for the sandbox)."""
     sandbox = properties.get("Sandbox")
-    if sandbox and not store.is_reference(sandbox) and convert(_prop("Sandbox"), sandbox):
+    if sandbox and not store.is_reference(sandbox) and convert(_known_property("Sandbox"), sandbox):
         return []
     scheme = properties.get("AuthScheme", BY_ATTR["auth_scheme"].default)
     if store.is_reference(scheme):
         return []
-    scheme = convert(_prop("AuthScheme"), scheme)
+    scheme = convert(_known_property("AuthScheme"), scheme)
     needed = ["LiveAPIKey"] if scheme == "APIKey" else ["ClientSecret", "RefreshToken"]
     return [key for key in needed if not properties.get(key)]
 
@@ -202,7 +202,7 @@ def save(
         stored = dict(props)
         if keyring is not None:
             for key, value in props.items():
-                if _prop(key).secret and not store.is_reference(value):
+                if _known_property(key).secret and not store.is_reference(value):
                     keyring.set_password(refs.KEYRING_SERVICE, f"{name}/{key}", value)
                     stored[key] = refs.keyring_reference(name, key)
         doc.set(name, stored)
@@ -315,7 +315,7 @@ def _exists_error(name: str) -> InterfaceError:
     )
 
 
-def _prop(key: str) -> Any:
+def _known_property(key: str) -> Property:
     prop = lookup(key)
     assert prop is not None, key
     return prop
