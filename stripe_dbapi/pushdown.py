@@ -5,7 +5,7 @@ those only comparisons of one column with constants: `=`, `IN`, `<`, `<=`, `>`, 
 `BETWEEN`. These are null-rejecting, so narrowing the scan to rows that satisfy them never
 drops a row of the result, even on the inner side of a join. OR, NOT, functions of
 columns and anything else is left to the engine, which re-applies every predicate anyway
-(DESIGN.md, principle 1).
+(docs/architecture.md, principle 1).
 """
 
 from __future__ import annotations

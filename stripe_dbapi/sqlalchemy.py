@@ -10,7 +10,7 @@ statement compiler is PostgreSQL's with the few constructs DuckDB spells differe
 replaced. The driver is read-only: no sequences, RETURNING or multi-row INSERT, and
 commit/rollback do nothing.
 
-Reflection answers from the packaged catalog (DESIGN.md, "the catalog is data") and never
+Reflection answers from the packaged catalog (docs/architecture.md, principle 2: the catalog is data) and never
 uses the connection SQLAlchemy hands it, so listing tables and columns sends no request to
 Stripe. Registered through the `sqlalchemy.dialects` entry point as `stripe`.
 """
