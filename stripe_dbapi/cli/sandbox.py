@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from stripe_dbapi.exceptions import InterfaceError, OperationalError
@@ -94,13 +93,6 @@ def serve(
     finally:
         srv.stop()
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m stripe_dbapi.sandbox serve [...]` is `stripe-dbapi sandbox serve [...]`."""
-    from stripe_dbapi.cli import main as cli_main  # this module is mounted by cli.main
-
-    return cli_main(["sandbox", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _positive(text: str) -> float:

@@ -10,10 +10,10 @@ started with the same arguments, so nothing may modify it.
 from __future__ import annotations
 
 import threading
-from weakref import WeakKeyDictionary
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Catalog, Table, load_catalog
