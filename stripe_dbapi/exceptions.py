@@ -108,6 +108,7 @@ _STATUS_MAP: dict[int, type[Error]] = {
 }
 
 __all__ = [
+    "UNAVAILABLE",
     "DataError",
     "DatabaseError",
     "Error",
