@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stripe_dbapi.stripe_api import is_live_key
+
 
 class Credentials(Protocol):
     """The Authorization header for each request, and a way to renew it after a 401."""
@@ -58,7 +60,7 @@ class ApiKeyCredentials:
 
     @property
     def livemode(self) -> bool:
-        return "_live_" in self._api_key
+        return is_live_key(self._api_key)
 
     def __repr__(self) -> str:
         return "ApiKeyCredentials(****)"

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from stripe_dbapi import fetch
 from stripe_dbapi.auth import ApiKeyCredentials, Credentials
 from stripe_dbapi.catalog import Catalog, load_catalog
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connstr import ConnectionConfig, build_config, raw_properties
 from stripe_dbapi.engine import Engine
 from stripe_dbapi.exceptions import UNAVAILABLE, Error, InterfaceError, OperationalError
-from stripe_dbapi.http import StripeClient
-from stripe_dbapi.ratelimit import stripe_rate
+from stripe_dbapi.scan import arrow
+from stripe_dbapi.stripe_api import is_live_key, rate_budget
 
 if TYPE_CHECKING:
     from stripe_dbapi.cursor import Cursor
@@ -85,7 +85,7 @@ class Connection:
     def open(cls, config: ConnectionConfig) -> Connection:
         """Build the client for `config`, check it, and return the open connection."""
         catalog = load_catalog()
-        fetch.warm_up()
+        arrow.warm_up()
         sandbox = None
         if config.sandbox:
             from stripe_dbapi.sandbox import start_sandbox
@@ -165,7 +165,13 @@ class Connection:
 
     @property
     def client(self) -> StripeClient:
+        """The one StripeClient of this connection (its cursors' scans go through it)."""
         return self._client
+
+    @property
+    def engine(self) -> Engine:
+        """The DuckDB engine of this connection (each cursor runs on a cursor of it)."""
+        return self._engine
 
     def _check_open(self) -> None:
         if self._closed:
@@ -197,7 +203,7 @@ def _default_rate(config: ConnectionConfig) -> float | None:
         return config.rate_limit or None
     if urlparse(config.api_base).netloc != "api.stripe.com":
         return None
-    return stripe_rate(config.api_key)
+    return rate_budget(config.api_key)
 
 
 def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
@@ -228,7 +234,7 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
     if token_live is not None:
         livemode = token_live
     elif livemode is None and config.api_key:
-        livemode = "_live_" in config.api_key
+        livemode = is_live_key(config.api_key)
     account_id = account.get("id") if isinstance(account.get("id"), str) else None
     account_id = config.account_id or token_account or account_id
     return AuthInfo(config.auth_scheme, account_id, livemode, connected)

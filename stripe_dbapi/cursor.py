@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from stripe_dbapi import planner
-from stripe_dbapi.engine import Result
-from stripe_dbapi.exceptions import Error, InterfaceError, InternalError, ProgrammingError
-from stripe_dbapi.fetch import raw_schema, scan_batches
-from stripe_dbapi.plan import EXPLAIN_COLUMNS, Plan, explain_rows
+from stripe_dbapi.engine import Result, scalar_functions
+from stripe_dbapi.exceptions import Error, InterfaceError, ProgrammingError
+from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
+from stripe_dbapi.query.plan import Plan
+from stripe_dbapi.query.planner import plan_query
+from stripe_dbapi.scan.arrow import raw_schema
+from stripe_dbapi.scan.calls import scan_batches
 
 if TYPE_CHECKING:
     import pandas
@@ -34,7 +36,7 @@ class Cursor:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._arraysize = 1
-        self._duck = connection._engine.cursor()
+        self._duck = connection.engine.cursor()
         self._closed = False
         self._result: Result | None = None
         self._batches: Iterator[pa.RecordBatch] | None = None
@@ -89,22 +91,13 @@ class Cursor:
         self._check_open()
         self._reset()
         conn = self.connection
-        try:
-            plan = planner.plan_query(
-                operation, conn.catalog, parameters, use_search=conn.config.use_search
-            )
-        except RecursionError:
-            # sqlglot walks trees recursively: a pathologically nested query that parsed
-            # may still exhaust the stack later, and must fail as a query error.
-            raise ProgrammingError(planner.TOO_DEEP) from None
-        except Error:
-            raise
-        except Exception as exc:
-            # Nothing but PEP 249 errors may leave the driver; this one is a bug to report.
-            raise InternalError(
-                f"stripe_dbapi could not plan this query ({type(exc).__name__}: {exc}); "
-                "please report it with the query."
-            ) from exc
+        plan = plan_query(
+            operation,
+            conn.catalog,
+            parameters,
+            use_search=conn.config.use_search,
+            scalars=scalar_functions(),
+        )
         self.plan = plan
         if plan.explain:
             rows = [tuple(r) for r in explain_rows(plan)]
@@ -117,12 +110,12 @@ class Cursor:
         streams = {}
         for scan in plan.scans:
             table = conn.catalog.tables[scan.table]
-            streams[scan.raw_name] = (
+            streams[scan.stream_name] = (
                 raw_schema(table, scan.columns),
-                scan_batches(conn._client, scan, table, concurrency=conn.config.max_concurrency),
+                scan_batches(conn.client, scan, table, concurrency=conn.config.max_concurrency),
             )
         self._result = Result(
-            self._duck, plan.sql, streams, materialize=plan.rescans, row_wise=plan.row_wise
+            self._duck, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
         )
         self._description = [
             (name, type_code, None, None, None, None, True)

@@ -10,6 +10,7 @@ rows. File and network access from SQL is disabled: the driver may run inside a 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -67,6 +68,22 @@ class Engine:
 
     def close(self) -> None:
         self._db.close()
+
+
+@functools.lru_cache(maxsize=1)
+def scalar_functions() -> frozenset[str]:
+    """Names of DuckDB's scalar functions that are no aggregate, window or table function.
+
+    Read once per process from DuckDB's own catalogue (`duckdb_functions()`), the same
+    for every database; the planner's proof that a query may run page by page.
+    """
+    with duckdb.connect(":memory:") as db:
+        rows = db.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'scalar' "
+            "EXCEPT SELECT function_name FROM duckdb_functions() "
+            "WHERE function_type <> 'scalar'"
+        ).fetchall()
+    return frozenset(str(name).lower() for (name,) in rows)
 
 
 class Result:

@@ -36,12 +36,12 @@ from stripe_dbapi.sandbox.chaos import (
 from stripe_dbapi.sandbox.data import Dataset, generate
 from stripe_dbapi.sandbox.errors import ApiError
 from stripe_dbapi.sandbox.params import Params, parse_query
+from stripe_dbapi.stripe_api import is_account_id
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "sk_test_sandbox_0000000000"
 _TEST_KEY = re.compile(r"^(sk|rk)_test_[A-Za-z0-9_]{8,}$")
-_ACCOUNT = re.compile(r"^acct_[A-Za-z0-9]+$")
 _APIS: WeakKeyDictionary[Dataset, SandboxAPI] = WeakKeyDictionary()  # one API per data set
 _APIS_LOCK = threading.Lock()
 
@@ -293,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if not sandbox.key_accepted(key):
             raise ApiError(401, f"Invalid API Key provided: {mask_key(key)}")
-        if account is not None and not _ACCOUNT.match(account):
+        if account is not None and not is_account_id(account):
             raise ApiError(
                 403,
                 f"The provided key '{mask_key(key)}' does not have access to account '{account}' (or that account does not exist). Application access may have been revoked.",

@@ -9,9 +9,9 @@ import threading
 import pytest
 
 import stripe_dbapi
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connstr import build_config, raw_properties
 from stripe_dbapi.exceptions import OperationalError
-from stripe_dbapi.http import StripeClient
 from stripe_dbapi.oauth import OAuth2Credentials
 from stripe_dbapi.sandbox import start_sandbox
 from tests.oauth.oauth_support import (

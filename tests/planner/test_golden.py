@@ -36,8 +36,9 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.catalog import load_catalog
-from stripe_dbapi.plan import Call, Plan
-from stripe_dbapi.planner import plan_query
+from stripe_dbapi.engine import scalar_functions
+from stripe_dbapi.query.plan import Call, Plan
+from stripe_dbapi.query.planner import plan_query
 
 GOLDEN = Path(__file__).with_name("golden")
 REGOLD = os.environ.get("STRIPE_DBAPI_REGOLD") == "1"
@@ -151,7 +152,13 @@ class Outcome:
 
 def _actual(case: Case) -> Outcome:
     try:
-        plan = plan_query(case.sql, load_catalog(), case.params, use_search=case.use_search)
+        plan = plan_query(
+            case.sql,
+            load_catalog(),
+            case.params,
+            use_search=case.use_search,
+            scalars=scalar_functions(),
+        )
         return Outcome(requests_of(plan), plan.sql)
     except stripe_dbapi.Error as exc:
         return Outcome([f"error: {type(exc).__name__}: {exc}"])

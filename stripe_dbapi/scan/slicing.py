@@ -28,26 +28,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import OperationalError
-from stripe_dbapi.http import PAGE_SIZE, StripeClient
-from stripe_dbapi.plan import Call
+from stripe_dbapi.query.plan import Call
+from stripe_dbapi.scan.pool import Item, Spawn, Task
+from stripe_dbapi.stripe_api import PAGE_SIZE, Page
 
-Rows = list[dict[str, Any]]
 Params = tuple[tuple[str, str], ...]
 
 ROWS_PER_PIECE = 400  # about four pages per piece before it is looked at again
 SPLIT_PAGES = 3  # a piece splits when more than this many pages seem left in it
 GROWTH = 1.5
-
-
-@dataclass(frozen=True)
-class Spawn:
-    """Work a task hands back to the pool: more tasks to run concurrently."""
-
-    tasks: tuple[Callable[[], Iterator[Any]], ...]
 
 
 def range_bounds(params: Sequence[tuple[str, str]], param: str) -> tuple[int, int | None, Params]:
@@ -116,12 +108,12 @@ def sliced_pages(
     call: Call,
     param: str,
     max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
-) -> Callable[[], Iterator[Any]]:
+    sink: Callable[[Page], Iterator[Item]],
+) -> Task:
     """A pool task that scans `call` in parallel `param` slices; pages go through `sink`."""
     lo, hi, rest = range_bounds(call.params, param)
 
-    def first() -> Iterator[Any]:
+    def first() -> Iterator[Item]:
         yield from _piece(client, call, call.params, None, lo, param, max_pieces, sink, rest)
 
     return first
@@ -135,9 +127,9 @@ def _piece(
     lo: int,
     param: str,
     max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
+    sink: Callable[[Page], Iterator[Item]],
     rest: Params,
-) -> Iterator[Any]:
+) -> Iterator[Item]:
     pages = client.list_pages(call.path, params, starting_after=after)
     hi = range_bounds(params, param)[1]
     try:
@@ -154,7 +146,7 @@ def _piece(
         pages.close()  # a generator: stops paging
 
 
-def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> None:
+def _check_range(path: str, page: Page, param: str, lo: int, hi: int | None) -> None:
     """A row outside the slice means the server ignored the range: slices would repeat rows."""
     for row in page:
         value = row.get(param)
@@ -165,7 +157,7 @@ def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> 
             )
 
 
-def _split_point(page: Rows, lo: int, param: str) -> tuple[int, str, float] | None:
+def _split_point(page: Page, lo: int, param: str) -> tuple[int, str, float] | None:
     """(oldest created, last id, rows per second) when what is left below `page` is dense.
 
     Only a full page whose first row is strictly newer than its last may split: that
@@ -193,9 +185,9 @@ def _spawn(
     last: str,
     param: str,
     max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
+    sink: Callable[[Page], Iterator[Item]],
     rest: Params,
-) -> tuple[Callable[[], Iterator[Any]], ...]:
+) -> tuple[Task, ...]:
     # What is left below a full page: the rest of its oldest second (after the cursor)
     # and everything older, cut into `cut`, newest piece first.
     tasks = []
@@ -203,7 +195,7 @@ def _spawn(
         params = slice_params(rest, param, a, b)
         after = last if i == 0 else None  # only the newest piece holds the cursor's second
 
-        def task(params: Params = params, after: str | None = after, a: int = a) -> Iterator[Any]:
+        def task(params: Params = params, after: str | None = after, a: int = a) -> Iterator[Item]:
             yield from _piece(client, call, params, after, a, param, max_pieces, sink, rest)
 
         tasks.append(task)

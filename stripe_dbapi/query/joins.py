@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
-from stripe_dbapi import pushdown
+from stripe_dbapi.query import pushdown
 
 
 def derived_predicates(
