@@ -27,6 +27,16 @@ class Credentials(Protocol):
         """Every secret these credentials hold or obtained, for redaction."""
         ...
 
+    @property
+    def account_id(self) -> str | None:
+        """The account the credentials act for when they say so (an OAuth2 token); else None."""
+        ...
+
+    @property
+    def livemode(self) -> bool | None:
+        """Whether the credentials are live-mode ones, when they tell; else None."""
+        ...
+
 
 class ApiKeyCredentials:
     """A secret or restricted key sent as a Bearer token; a 401 is final."""
@@ -43,6 +53,10 @@ class ApiKeyCredentials:
     @property
     def secrets(self) -> tuple[str, ...]:
         return (self._api_key,)
+
+    @property
+    def account_id(self) -> str | None:
+        return None  # a key acts for its own account, which only Stripe can name
 
     @property
     def livemode(self) -> bool:

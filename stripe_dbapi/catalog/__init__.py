@@ -11,6 +11,8 @@ from pathlib import Path
 
 from stripe_dbapi.catalog.model import (
     DECIMAL,
+    DIALECT,
+    SCHEMA,
     SQL_TYPES,
     TIMESTAMP,
     Catalog,
@@ -32,6 +34,8 @@ def load_catalog() -> Catalog:
 __all__ = [
     "CATALOG_PATH",
     "DECIMAL",
+    "DIALECT",
+    "SCHEMA",
     "SQL_TYPES",
     "TIMESTAMP",
     "Catalog",

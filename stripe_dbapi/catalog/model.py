@@ -1,6 +1,6 @@
 """The catalog's model: what a Stripe table is, read from the generated JSON file.
 
-The catalog is data (DESIGN.md, principle 2). `catalog.json` is written by
+The catalog is data (docs/architecture.md, principle 2). `catalog.json` is written by
 `tools/generate_catalog.py` and read here into frozen dataclasses; nothing in this module
 knows a particular table. The driver, the sandbox, the SQLAlchemy dialect and the docs all
 read the catalog through this model.
@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 FilterKind = Literal["eq", "range"]
+
+SCHEMA = "stripe"  # the one schema every table lives in: the engine's and the dialect's
+DIALECT = "duckdb"  # the SQL the column types are written in and the engine runs (sqlglot's name)
 
 TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
 DECIMAL = "DECIMAL(38,12)"

@@ -201,6 +201,8 @@ class ApiKey:
     """Credentials that never renew."""
 
     secrets: tuple[str, ...] = ()
+    account_id: str | None = None
+    livemode: bool | None = None
 
     def authorization(self) -> str:
         return "Bearer sk_test_x"
