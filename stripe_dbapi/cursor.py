@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from stripe_dbapi._typing import ResultRow
 from stripe_dbapi.engine import Result, scalar_functions
 from stripe_dbapi.exceptions import Error, InterfaceError, ProgrammingError
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
     from stripe_dbapi.connection import Connection
 
-Row = tuple[Any, ...]
 Description = tuple[str, str, None, None, None, None, bool]
 
 
@@ -40,7 +40,7 @@ class Cursor:
         self._closed = False
         self._result: Result | None = None
         self._batches: Iterator[pa.RecordBatch] | None = None
-        self._buffer: list[Row] = []
+        self._buffer: list[ResultRow] = []
         self._position = 0
         self._rowcount = -1
         self._produced = 0
@@ -143,7 +143,7 @@ class Cursor:
 
     # -- fetching -------------------------------------------------------------------------
 
-    def fetchone(self) -> Row | None:
+    def fetchone(self) -> ResultRow | None:
         self._check_result()
         if not self._fill(1):
             return None
@@ -151,23 +151,23 @@ class Cursor:
         self._position += 1
         return row
 
-    def fetchmany(self, size: int | None = None) -> list[Row]:
+    def fetchmany(self, size: int | None = None) -> list[ResultRow]:
         self._check_result()
         size = self.arraysize if size is None else size
         if isinstance(size, bool) or not isinstance(size, int):
             raise ProgrammingError(f"fetchmany() size must be a whole number, not {size!r}.")
         if size < 0:
             raise ProgrammingError("fetchmany() size must not be negative.")
-        rows: list[Row] = []
+        rows: list[ResultRow] = []
         while len(rows) < size and self._fill(1):
             take = min(size - len(rows), len(self._buffer) - self._position)
             rows.extend(self._buffer[self._position : self._position + take])
             self._position += take
         return rows
 
-    def fetchall(self) -> list[Row]:
+    def fetchall(self) -> list[ResultRow]:
         self._check_result()
-        rows: list[Row] = []
+        rows: list[ResultRow] = []
         while self._fill(1):
             rows.extend(self._buffer[self._position :])
             self._position = len(self._buffer)
@@ -192,10 +192,10 @@ class Cursor:
         """The remaining rows as a pandas DataFrame (via Arrow, timestamps stay UTC)."""
         return self.fetch_arrow_table().to_pandas()
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[ResultRow]:
         return self
 
-    def __next__(self) -> Row:
+    def __next__(self) -> ResultRow:
         row = self.fetchone()
         if row is None:
             raise StopIteration
@@ -261,7 +261,7 @@ class Cursor:
             raise ProgrammingError("No query has been executed on this cursor.")
 
 
-def _rows(batch: pa.RecordBatch) -> list[Row]:
+def _rows(batch: pa.RecordBatch) -> list[ResultRow]:
     columns = [_values(column) for column in batch.columns]
     return list(zip(*columns)) if columns else [()] * batch.num_rows
 

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import Catalog
+from stripe_dbapi.catalog.model import SCHEMA, Catalog
 from stripe_dbapi.exceptions import (
     DataError,
     Error,
@@ -29,7 +29,6 @@ from stripe_dbapi.exceptions import (
     ProgrammingError,
 )
 
-SCHEMA = "stripe"
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
 
 

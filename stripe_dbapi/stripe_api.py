@@ -9,10 +9,6 @@ limiter and the sandbox read these; none of them restates a number.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-StripeObject = dict[str, Any]  # one object as Stripe sends it (decoded JSON)
-Page = list[StripeObject]  # the `data` of one list or search page
 
 PAGE_SIZE = 100  # Stripe's largest `limit` for a list or search page
 MAX_CALLS = 100  # IN lists and id look-ups beyond this fall back to one wider scan

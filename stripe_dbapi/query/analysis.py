@@ -21,10 +21,9 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, find_all_in_scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from stripe_dbapi.catalog.model import TIMESTAMP, Catalog
+from stripe_dbapi.catalog.model import DIALECT, SCHEMA, TIMESTAMP, Catalog
 from stripe_dbapi.exceptions import ProgrammingError, did_you_mean
 from stripe_dbapi.query import joins, pushdown
-from stripe_dbapi.query.statement import DIALECT
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +51,11 @@ def table_refs(tree: exp.Expr, catalog: Catalog) -> list[TableRef]:
         name = node.name.lower()
         if db in _PASS_THROUGH_SCHEMAS:
             continue
-        if node.catalog and node.catalog.lower() not in ("memory", "stripe"):
+        if node.catalog and node.catalog.lower() not in ("memory", SCHEMA):
             raise ProgrammingError(
                 f"Unknown catalog `{node.catalog}`; Stripe tables live in `stripe`."
             )
-        if db not in ("", "stripe", "main"):
+        if db not in ("", SCHEMA, "main"):
             raise ProgrammingError(f"Unknown schema `{node.db}`; Stripe tables live in `stripe`.")
         if db == "" and name in ctes:
             continue
@@ -188,10 +187,16 @@ def analyse(
     # The engine runs the query as written, not the qualified copy: a column the copy
     # lost (`x IS NULL OR x IS NOT NULL` simplified away, `* EXCLUDE (x)` expanded) is
     # still named there, so every column name written in the query is read too.
-    written = {c.name.lower() for c in tree.find_all(exp.Column)}
-    for index, ref in enumerate(refs):
-        names = {c.name.lower() for c in catalog.tables[ref.table].columns}
-        facts[index].columns |= written & names
+    # A qualifier that names a scan's alias keeps the name to that scan.
+    scan_aliases = {ref.alias.lower() for ref in refs}
+    for column in tree.find_all(exp.Column):
+        qualifier = column.table.lower()
+        for index, ref in enumerate(refs):
+            if qualifier in scan_aliases and qualifier != ref.alias.lower():
+                continue
+            if catalog.tables[ref.table].column(column.name) is not None:
+                facts[index].columns.add(column.name.lower())
+    for index in range(len(refs)):
         facts[index].all_columns = star_anywhere
     for whole_row in qualified.find_all(exp.TableColumn):  # `to_json(c)`: every column of c
         for index in aliases.get(whole_row.name, ()):

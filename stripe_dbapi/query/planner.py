@@ -23,14 +23,14 @@ import sqlglot
 from sqlglot import exp
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import Catalog, Table
+from stripe_dbapi.catalog.model import DIALECT, Catalog, Table
 from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
 from stripe_dbapi.query import analysis, calls, pushdown, rewrites, search, statement
 from stripe_dbapi.query import params as sqlparams
 from stripe_dbapi.query.analysis import ScanFacts, TableRef
 from stripe_dbapi.query.calls import Calls, Exactness
 from stripe_dbapi.query.plan import Plan, Scan
-from stripe_dbapi.query.statement import DIALECT, TOO_DEEP
+from stripe_dbapi.query.statement import TOO_DEEP
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from stripe_dbapi.catalog.model import TIMESTAMP, Table
+from stripe_dbapi.catalog.model import DIALECT, TIMESTAMP, Table
 from stripe_dbapi.query import pushdown
-from stripe_dbapi.query.statement import DIALECT
 
 
 def json_arrows_in_arguments(tree: exp.Expr) -> None:

@@ -17,9 +17,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.tokens import TokenType
 
+from stripe_dbapi.catalog.model import DIALECT
 from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
 
-DIALECT = "duckdb"
 TOO_DEEP = "The query is nested too deeply to plan; simplify its nesting."
 
 _EXPLAIN_RE = re.compile(

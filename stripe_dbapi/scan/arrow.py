@@ -16,9 +16,9 @@ from typing import Any
 import pyarrow as pa
 
 from stripe_dbapi import typemap
+from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Column, Table
 from stripe_dbapi.exceptions import InternalError
-from stripe_dbapi.stripe_api import Page
 
 _ARROW: dict[typemap.RawType, pa.DataType] = {
     "string": pa.string(),
@@ -60,7 +60,7 @@ _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def to_batch(
-    rows: Page, table: Table, columns: Sequence[str], fill: Sequence[tuple[str, str]] = ()
+    rows: Rows, table: Table, columns: Sequence[str], fill: Sequence[tuple[str, str]] = ()
 ) -> pa.RecordBatch:
     """Stripe objects → one record batch of the scan's raw schema.
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
+from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Table
 from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import Error
@@ -22,11 +23,10 @@ from stripe_dbapi.query.plan import Call, FanOut, Scan
 from stripe_dbapi.scan import pool, slicing
 from stripe_dbapi.scan.arrow import to_batch
 from stripe_dbapi.scan.pool import Item, Spawn, Task
-from stripe_dbapi.stripe_api import Page
 
 logger = logging.getLogger(__name__)
 
-def call_pages(client: StripeClient, call: Call) -> Iterator[Page]:
+def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
     """The pages of one call, sequentially; a retrieve is one page of zero or one row.
 
     A missing object is no row, as it would be in a full scan: a retrieve that answers 404
@@ -87,15 +87,15 @@ def _row_key(row: dict[str, Any], call: Call, parent: str | None) -> tuple[Any, 
     return (row.get("id"), *sorted(values.items()))
 
 
-def _as_rows(call: Call) -> Callable[[Page], Iterator[Item]]:
-    def sink(page: Page) -> Iterator[Item]:
+def _as_rows(call: Call) -> Callable[[Rows], Iterator[Item]]:
+    def sink(page: Rows) -> Iterator[Item]:
         yield call, page
 
     return sink
 
 
 def _call_task(
-    client: StripeClient, call: Call, concurrency: int, sink: Callable[[Page], Iterator[Item]]
+    client: StripeClient, call: Call, concurrency: int, sink: Callable[[Rows], Iterator[Item]]
 ) -> Task:
     """The task that reads one call, sliced in parallel when the plan allows it."""
     if call.kind == "list" and call.slice and call.max_rows is None and concurrency > 1:
@@ -120,8 +120,8 @@ def _fanout_tasks(client: StripeClient, fan: FanOut, concurrency: int) -> list[T
         call = _child_call(fan.template, key, fan.in_path, fan.column)
         return _call_task(client, call, concurrency, _as_rows(call))
 
-    def sink(page: Page) -> Iterator[Item]:
-        embedded_rows: Page = []
+    def sink(page: Rows) -> Iterator[Item]:
+        embedded_rows: Rows = []
         spawn: list[Task] = []
         for parent in page:
             key = parent.get("id")
@@ -143,7 +143,7 @@ def _fanout_tasks(client: StripeClient, fan: FanOut, concurrency: int) -> list[T
     return [_call_task(client, call, concurrency, sink) for call in fan.parent.calls]
 
 
-def _complete_embedded(parent: dict[str, Any], field: str | None) -> Page | None:
+def _complete_embedded(parent: dict[str, Any], field: str | None) -> Rows | None:
     """The parent's embedded child list when it is certainly complete, else None."""
     if field is None:
         return None

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stripe_dbapi._typing import Rows
 from stripe_dbapi.exceptions import Error, InternalError
 from stripe_dbapi.query.plan import Call
-from stripe_dbapi.stripe_api import Page
 
-Rows = tuple[Call, Page]  # a page of rows and the call they came from (its fill values)
+CallPage = tuple[Call, Rows]  # a page of rows and the call they came from (its filled values)
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,13 @@ class Spawn:
     tasks: tuple[Task, ...]
 
 
-Item = Rows | Spawn
+Item = CallPage | Spawn
 Task = Callable[[], Iterator[Item]]
 
 _DONE = object()
 
 
-def run(tasks: Sequence[Task], concurrency: int) -> Iterator[Rows]:
+def run(tasks: Sequence[Task], concurrency: int) -> Iterator[CallPage]:
     """Pages of every task, several tasks at a time, in arrival order.
 
     One task runs as a plain loop in the caller (no thread, no reordering) until it
@@ -66,7 +66,7 @@ def run(tasks: Sequence[Task], concurrency: int) -> Iterator[Rows]:
             close_iterator(items)
 
 
-def _pool(tasks: list[Task], concurrency: int) -> Iterator[Rows]:
+def _pool(tasks: list[Task], concurrency: int) -> Iterator[CallPage]:
     """The worker pool of `run`: runs `tasks` (first ones first) and what they spawn."""
     pending: list[Task] = list(reversed(tasks))
     cond = threading.Condition()

@@ -31,11 +31,12 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 
+from stripe_dbapi._typing import Rows
 from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import Error, OperationalError
 from stripe_dbapi.query.plan import Call
 from stripe_dbapi.scan.pool import Item, Spawn, Task
-from stripe_dbapi.stripe_api import PAGE_SIZE, Page
+from stripe_dbapi.stripe_api import PAGE_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def sliced_pages(
     call: Call,
     param: str,
     max_pieces: int,
-    sink: Callable[[Page], Iterator[Item]],
+    sink: Callable[[Rows], Iterator[Item]],
 ) -> Task:
     """A pool task that scans `call` in parallel `param` slices; pages go through `sink`."""
     lo, hi, rest = range_bounds(call.params, param)
@@ -133,7 +134,7 @@ class _Slicing:
         call: Call,
         param: str,
         max_pieces: int,
-        sink: Callable[[Page], Iterator[Item]],
+        sink: Callable[[Rows], Iterator[Item]],
         rest: Params,
     ) -> None:
         self.client, self.call, self.param = client, call, param
@@ -141,9 +142,9 @@ class _Slicing:
         self.accepted = False  # the server has answered a request carrying slice bounds
 
     def piece(
-        self, params: Params, after: str | None, lo: int, pages: Iterator[Page]
+        self, params: Params, after: str | None, lo: int, pages: Iterator[Rows]
     ) -> Iterator[Item]:
-        """Page through one piece; split what is left below a dense page."""
+        """Rows through one piece; split what is left below a dense page."""
         hi = range_bounds(params, self.param)[1]
         try:
             for page in pages:
@@ -163,7 +164,7 @@ class _Slicing:
         and everything older, cut into pieces, newest first; the newest is read here."""
         cut = pieces(lo, oldest + 1, density, self.max_pieces)
         newest = slice_params(self.rest, self.param, *cut[0])
-        pages: Iterator[Page] = self.client.list_pages(self.call.path, newest, starting_after=last)
+        pages: Iterator[Rows] = self.client.list_pages(self.call.path, newest, starting_after=last)
         if not self.accepted:
             probed = self._probe(pages)
             if probed is None:
@@ -183,7 +184,7 @@ class _Slicing:
             yield Spawn(tuple(tasks))
         yield from self.piece(newest, last, cut[0][0], pages)
 
-    def _probe(self, pages: Iterator[Page]) -> Iterator[Page] | None:
+    def _probe(self, pages: Iterator[Rows]) -> Iterator[Rows] | None:
         """`pages` with its first request answered, or None when the server rejects the
         slice bounds: they are the driver's own parameters, added only to go faster, so a
         server without them (an emulator) is read in sequence instead of failing."""
@@ -221,7 +222,7 @@ def _rejects(exc: Error, param: str) -> bool:
     )
 
 
-def _check_range(path: str, page: Page, param: str, lo: int, hi: int | None) -> None:
+def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> None:
     """A row outside the slice means the server ignored the range: slices would repeat rows."""
     for row in page:
         value = row.get(param)
@@ -232,7 +233,7 @@ def _check_range(path: str, page: Page, param: str, lo: int, hi: int | None) -> 
             )
 
 
-def _split_point(page: Page, lo: int, param: str) -> tuple[int, str, float] | None:
+def _split_point(page: Rows, lo: int, param: str) -> tuple[int, str, float] | None:
     """(oldest created, last id, rows per second) when what is left below `page` is dense.
 
     Only a full page whose first row is strictly newer than its last may split: that

@@ -61,9 +61,9 @@ SELEC * FRM
 
 -- case: a misspelt first word is pointed at, not a later column
 SELEC id FROM customers
--- error: ProgrammingError: SQL syntax error at line 1, column 1: `SELEC` starts no statement
+-- error: ProgrammingError: SQL syntax error at line 1, column 1: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.
 
 -- case: the first word after a comment and on a later line is found where it stands
 -- a comment
   SELEC id FROM customers
--- error: ProgrammingError: SQL syntax error at line 2, column 3: `SELEC` starts no statement
+-- error: ProgrammingError: SQL syntax error at line 2, column 3: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.
