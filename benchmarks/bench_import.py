@@ -1,6 +1,6 @@
 """Wall time of a fresh process importing the catalog and loading it.
 
-    /work/venv/bin/python benchmarks/bench_import.py [--runs N]
+    python benchmarks/bench_import.py [--runs N]
 
 Each run is a new interpreter (`python -c "import stripe_dbapi.catalog; …load_catalog()"`),
 so the figure includes interpreter start-up; a baseline run of `python -c "pass"` is

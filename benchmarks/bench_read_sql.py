@@ -1,6 +1,6 @@
 """A 10,000-row read into pandas: the Arrow fast path against rows, side by side in one run.
 
-    /work/venv/bin/python benchmarks/bench_read_sql.py [--rows N] [--runs N] [--scale X]
+    python benchmarks/bench_read_sql.py [--rows N] [--runs N] [--scale X]
 
 On the built-in sandbox (SandboxScale=2 holds about 10,000 charges), each run reads the
 same `SELECT * FROM charges LIMIT N` three ways, interleaved so they share conditions:

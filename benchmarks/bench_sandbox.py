@@ -1,6 +1,6 @@
 """How fast the sandbox is ready and how fast it pages.
 
-    /work/venv/bin/python benchmarks/bench_sandbox.py [--scale 1] [--seed 0] [--runs 3]
+    python benchmarks/bench_sandbox.py [--scale 1] [--seed 0] [--runs 3]
 
 Measures, in a fresh interpreter per run (the data set is cached per process): the time
 to import the package and load the catalog, the time to generate the data set, the time until `start_sandbox` returns a serving server, and,

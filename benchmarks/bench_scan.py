@@ -1,6 +1,6 @@
 """How fast the driver reads Stripe compared with stripe-python and a raw page loop.
 
-    /work/venv/bin/python benchmarks/bench_scan.py [--scale 2] [--latency 80:120]
+    python benchmarks/bench_scan.py [--scale 2] [--latency 80:120]
         [--runs 1] [--memory-scale 20] [--no-memory] [--markdown]
 
 Starts the sandbox in its own process (so its CPU does not compete with the client for

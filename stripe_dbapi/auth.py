@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stripe_dbapi.stripe_api import is_live_key
+
 
 class Credentials(Protocol):
     """The Authorization header for each request, and a way to renew it after a 401."""
@@ -23,6 +25,16 @@ class Credentials(Protocol):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret these credentials hold or obtained, for redaction."""
+        ...
+
+    @property
+    def account_id(self) -> str | None:
+        """The account the credentials act for when they say so (an OAuth2 token); else None."""
+        ...
+
+    @property
+    def livemode(self) -> bool | None:
+        """Whether the credentials are live-mode ones, when they tell; else None."""
         ...
 
 
@@ -43,8 +55,12 @@ class ApiKeyCredentials:
         return (self._api_key,)
 
     @property
+    def account_id(self) -> str | None:
+        return None  # a key acts for its own account, which only Stripe can name
+
+    @property
     def livemode(self) -> bool:
-        return "_live_" in self._api_key
+        return is_live_key(self._api_key)
 
     def __repr__(self) -> str:
         return "ApiKeyCredentials(****)"

@@ -12,21 +12,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from stripe_dbapi import fetch
 from stripe_dbapi.auth import ApiKeyCredentials, Credentials
 from stripe_dbapi.catalog import Catalog, load_catalog
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connstr import ConnectionConfig, build_config, raw_properties
 from stripe_dbapi.engine import Engine
-from stripe_dbapi.exceptions import Error, InterfaceError, OperationalError
-from stripe_dbapi.http import StripeClient
-from stripe_dbapi.ratelimit import stripe_rate
+from stripe_dbapi.exceptions import UNAVAILABLE, Error, InterfaceError, OperationalError
+from stripe_dbapi.scan import arrow
+from stripe_dbapi.stripe_api import is_live_key, rate_budget
 
 if TYPE_CHECKING:
     from stripe_dbapi.cursor import Cursor
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE = "Connection unavailable"
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,11 @@ def resolve_config(dsn: str | None = None, **kwargs: Any) -> ConnectionConfig:
     merged = raw_properties(dsn, kwargs)
     name = merged.get("connection_name")
     if name:
-        from stripe_dbapi import profiles  # saved connections are optional machinery
+        # saved connections are optional machinery, loaded when named; `profiles.saved` is
+        # the part below this module (the part above it, `profiles`, tests connections)
+        from stripe_dbapi.profiles.saved import saved_properties
 
-        saved = raw_properties(None, profiles.saved_properties(str(name)))
+        saved = raw_properties(None, saved_properties(str(name)))
         merged = {**saved, **merged}
     return build_config(merged)
 
@@ -85,7 +85,7 @@ class Connection:
     def open(cls, config: ConnectionConfig) -> Connection:
         """Build the client for `config`, check it, and return the open connection."""
         catalog = load_catalog()
-        fetch.warm_up()
+        arrow.warm_up()
         sandbox = None
         if config.sandbox:
             from stripe_dbapi.sandbox import start_sandbox
@@ -165,7 +165,13 @@ class Connection:
 
     @property
     def client(self) -> StripeClient:
+        """The one StripeClient of this connection (its cursors' scans go through it)."""
         return self._client
+
+    @property
+    def engine(self) -> Engine:
+        """The DuckDB engine of this connection (each cursor runs on a cursor of it)."""
+        return self._engine
 
     def _check_open(self) -> None:
         if self._closed:
@@ -173,11 +179,20 @@ class Connection:
 
 
 def make_credentials(config: ConnectionConfig) -> Credentials:
-    """The credentials for the configured AuthScheme."""
+    """The credentials for the configured AuthScheme.
+
+    OAuth2 credentials read from a saved connection write a rotated refresh token back to
+    it, so that the stored token is never one Stripe has retired.
+    """
     if config.auth_scheme == "OAuth2":
         from stripe_dbapi.oauth import OAuth2Credentials
 
-        return OAuth2Credentials.from_config(config)
+        on_rotate = None
+        if config.connection_name:
+            from stripe_dbapi.profiles.saved import refresh_token_writer
+
+            on_rotate = refresh_token_writer(config.connection_name)
+        return OAuth2Credentials.from_config(config, on_rotate=on_rotate)
     assert config.api_key is not None
     return ApiKeyCredentials(config.api_key)
 
@@ -188,7 +203,7 @@ def _default_rate(config: ConnectionConfig) -> float | None:
         return config.rate_limit or None
     if urlparse(config.api_base).netloc != "api.stripe.com":
         return None
-    return stripe_rate(config.api_key)
+    return rate_budget(config.api_key)
 
 
 def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
@@ -198,16 +213,17 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
     then, which still proves the key authenticates, so it counts as available (unless the
     403 is about the `AccountId`, which is a real failure).
     """
-    # OAuth2 tokens say which account they act for and in which mode.
-    token_account = getattr(client.credentials, "account_id", None)
-    token_live = getattr(client.credentials, "livemode", None)
+    # OAuth2 tokens say which account they act for and in which mode; a key says its mode.
+    token_account = client.credentials.account_id
+    token_live = client.credentials.livemode
     connected = bool(config.account_id) or config.auth_scheme == "OAuth2"
     try:
-        account = client.get("/v1/account")
+        account = _account(client)
     except Error as exc:
         if exc.http_status == 403 and "account" not in (exc.message or "").lower():
-            live = token_live if isinstance(token_live, bool) else None
-            return AuthInfo(config.auth_scheme, config.account_id or token_account, live, connected)
+            return AuthInfo(
+                config.auth_scheme, config.account_id or token_account, token_live, connected
+            )
         raise OperationalError(
             f"{UNAVAILABLE}: {_why(exc)}",
             http_status=exc.http_status,
@@ -215,13 +231,30 @@ def check(client: StripeClient, config: ConnectionConfig) -> AuthInfo:
             request_id=exc.request_id,
         ) from None
     livemode = account.get("livemode") if isinstance(account.get("livemode"), bool) else None
-    if isinstance(token_live, bool):
+    if token_live is not None:
         livemode = token_live
     elif livemode is None and config.api_key:
-        livemode = "_live_" in config.api_key
+        livemode = is_live_key(config.api_key)
     account_id = account.get("id") if isinstance(account.get("id"), str) else None
     account_id = config.account_id or token_account or account_id
     return AuthInfo(config.auth_scheme, account_id, livemode, connected)
+
+
+# Asked when a server has no `GET /v1/account` (Stripe always has it; emulators such as
+# localstripe answer 404): a list every account can read proves the key just as well.
+FALLBACK_CHECK = ("/v1/customers", (("limit", "1"),))
+
+
+def _account(client: StripeClient) -> dict[str, Any]:
+    """`GET /v1/account`, or {} after the fallback check where the server has no such route."""
+    try:
+        return client.get("/v1/account")
+    except Error as exc:
+        if exc.http_status != 404:
+            raise
+        logger.info("GET /v1/account answered 404; checking with GET %s instead", FALLBACK_CHECK[0])
+    client.get(*FALLBACK_CHECK)
+    return {}
 
 
 def _why(exc: Error) -> str:

@@ -9,7 +9,6 @@ secret.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -17,11 +16,10 @@ from urllib.parse import urlparse
 
 from stripe_dbapi.exceptions import InterfaceError, did_you_mean
 from stripe_dbapi.properties import BY_ATTR, BY_KEY, PROPERTIES, Property, lookup
+from stripe_dbapi.stripe_api import SECRET_KEY_PREFIXES, is_account_id
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-_ACCOUNT_RE = re.compile(r"^acct_[A-Za-z0-9]+$")
-_KEY_PREFIXES = ("sk_", "rk_")
 
 
 @dataclass(frozen=True)
@@ -245,7 +243,7 @@ def _validate(config: ConnectionConfig) -> None:
         raise InterfaceError(
             f"OAuthTokenUrl must be an http(s) URL, not `{config.oauth_token_url}`."
         )
-    if config.account_id is not None and not _ACCOUNT_RE.match(config.account_id):
+    if config.account_id is not None and not is_account_id(config.account_id):
         raise InterfaceError(f"AccountId must look like `acct_…`, not `{config.account_id}`.")
     if config.sandbox:
         if config.auth_scheme != "APIKey":
@@ -260,7 +258,7 @@ def _validate(config: ConnectionConfig) -> None:
                 "AuthScheme=APIKey needs LiveAPIKey (a `sk_…` or `rk_…` key), "
                 "or Sandbox=true to use the built-in sandbox."
             )
-        if not config.api_key.startswith(_KEY_PREFIXES) or any(c.isspace() for c in config.api_key):
+        if not config.api_key.startswith(SECRET_KEY_PREFIXES) or any(c.isspace() for c in config.api_key):
             raise InterfaceError(
                 "LiveAPIKey does not look like a Stripe API key (expected `sk_…` or `rk_…`)."
             )

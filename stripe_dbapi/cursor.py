@@ -13,18 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from stripe_dbapi import planner
-from stripe_dbapi.engine import Result
-from stripe_dbapi.exceptions import Error, InterfaceError, InternalError, ProgrammingError
-from stripe_dbapi.fetch import raw_schema, scan_batches
-from stripe_dbapi.plan import EXPLAIN_COLUMNS, Plan, explain_rows
+from stripe_dbapi._typing import ResultRow
+from stripe_dbapi.engine import Result, scalar_functions
+from stripe_dbapi.exceptions import Error, InterfaceError, ProgrammingError
+from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
+from stripe_dbapi.query.plan import Plan
+from stripe_dbapi.query.planner import plan_query
+from stripe_dbapi.scan.arrow import raw_schema
+from stripe_dbapi.scan.calls import scan_batches
 
 if TYPE_CHECKING:
     import pandas
 
     from stripe_dbapi.connection import Connection
 
-Row = tuple[Any, ...]
 Description = tuple[str, str, None, None, None, None, bool]
 
 
@@ -34,11 +36,11 @@ class Cursor:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._arraysize = 1
-        self._duck = connection._engine.cursor()
+        self._duck = connection.engine.cursor()
         self._closed = False
         self._result: Result | None = None
         self._batches: Iterator[pa.RecordBatch] | None = None
-        self._buffer: list[Row] = []
+        self._buffer: list[ResultRow] = []
         self._position = 0
         self._rowcount = -1
         self._produced = 0
@@ -89,22 +91,13 @@ class Cursor:
         self._check_open()
         self._reset()
         conn = self.connection
-        try:
-            plan = planner.plan_query(
-                operation, conn.catalog, parameters, use_search=conn.config.use_search
-            )
-        except RecursionError:
-            # sqlglot walks trees recursively: a pathologically nested query that parsed
-            # may still exhaust the stack later, and must fail as a query error.
-            raise ProgrammingError(planner.TOO_DEEP) from None
-        except Error:
-            raise
-        except Exception as exc:
-            # Nothing but PEP 249 errors may leave the driver; this one is a bug to report.
-            raise InternalError(
-                f"stripe_dbapi could not plan this query ({type(exc).__name__}: {exc}); "
-                "please report it with the query."
-            ) from exc
+        plan = plan_query(
+            operation,
+            conn.catalog,
+            parameters,
+            use_search=conn.config.use_search,
+            scalars=scalar_functions(),
+        )
         self.plan = plan
         if plan.explain:
             rows = [tuple(r) for r in explain_rows(plan)]
@@ -117,12 +110,12 @@ class Cursor:
         streams = {}
         for scan in plan.scans:
             table = conn.catalog.tables[scan.table]
-            streams[scan.raw_name] = (
+            streams[scan.stream_name] = (
                 raw_schema(table, scan.columns),
-                scan_batches(conn._client, scan, table, concurrency=conn.config.max_concurrency),
+                scan_batches(conn.client, scan, table, concurrency=conn.config.max_concurrency),
             )
         self._result = Result(
-            self._duck, plan.sql, streams, materialize=plan.rescans, row_wise=plan.row_wise
+            self._duck, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
         )
         self._description = [
             (name, type_code, None, None, None, None, True)
@@ -150,7 +143,7 @@ class Cursor:
 
     # -- fetching -------------------------------------------------------------------------
 
-    def fetchone(self) -> Row | None:
+    def fetchone(self) -> ResultRow | None:
         self._check_result()
         if not self._fill(1):
             return None
@@ -158,23 +151,23 @@ class Cursor:
         self._position += 1
         return row
 
-    def fetchmany(self, size: int | None = None) -> list[Row]:
+    def fetchmany(self, size: int | None = None) -> list[ResultRow]:
         self._check_result()
         size = self.arraysize if size is None else size
         if isinstance(size, bool) or not isinstance(size, int):
             raise ProgrammingError(f"fetchmany() size must be a whole number, not {size!r}.")
         if size < 0:
             raise ProgrammingError("fetchmany() size must not be negative.")
-        rows: list[Row] = []
+        rows: list[ResultRow] = []
         while len(rows) < size and self._fill(1):
             take = min(size - len(rows), len(self._buffer) - self._position)
             rows.extend(self._buffer[self._position : self._position + take])
             self._position += take
         return rows
 
-    def fetchall(self) -> list[Row]:
+    def fetchall(self) -> list[ResultRow]:
         self._check_result()
-        rows: list[Row] = []
+        rows: list[ResultRow] = []
         while self._fill(1):
             rows.extend(self._buffer[self._position :])
             self._position = len(self._buffer)
@@ -199,10 +192,10 @@ class Cursor:
         """The remaining rows as a pandas DataFrame (via Arrow, timestamps stay UTC)."""
         return self.fetch_arrow_table().to_pandas()
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[ResultRow]:
         return self
 
-    def __next__(self) -> Row:
+    def __next__(self) -> ResultRow:
         row = self.fetchone()
         if row is None:
             raise StopIteration
@@ -268,7 +261,7 @@ class Cursor:
             raise ProgrammingError("No query has been executed on this cursor.")
 
 
-def _rows(batch: pa.RecordBatch) -> list[Row]:
+def _rows(batch: pa.RecordBatch) -> list[ResultRow]:
     columns = [_values(column) for column in batch.columns]
     return list(zip(*columns)) if columns else [()] * batch.num_rows
 

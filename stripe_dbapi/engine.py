@@ -10,6 +10,7 @@ rows. File and network access from SQL is disabled: the driver may run inside a 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import Catalog
+from stripe_dbapi.catalog.model import SCHEMA, Catalog
 from stripe_dbapi.exceptions import (
     DataError,
     Error,
@@ -28,7 +29,6 @@ from stripe_dbapi.exceptions import (
     ProgrammingError,
 )
 
-SCHEMA = "stripe"
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
 
 
@@ -67,6 +67,22 @@ class Engine:
 
     def close(self) -> None:
         self._db.close()
+
+
+@functools.lru_cache(maxsize=1)
+def scalar_functions() -> frozenset[str]:
+    """Names of DuckDB's scalar functions that are no aggregate, window or table function.
+
+    Read once per process from DuckDB's own catalogue (`duckdb_functions()`), the same
+    for every database; the planner's proof that a query may run page by page.
+    """
+    with duckdb.connect(":memory:") as db:
+        rows = db.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'scalar' "
+            "EXCEPT SELECT function_name FROM duckdb_functions() "
+            "WHERE function_type <> 'scalar'"
+        ).fetchall()
+    return frozenset(str(name).lower() for (name,) in rows)
 
 
 class Result:

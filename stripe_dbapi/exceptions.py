@@ -12,6 +12,10 @@ from collections.abc import Iterable, Mapping
 
 from stripe_dbapi.redact import redact_tokens
 
+# How every "cannot connect" message starts (connect, OAuth2 token endpoint, TEST): one
+# prefix that the CLI, saved-connection tests and users can recognise.
+UNAVAILABLE = "Connection unavailable"
+
 
 class Warning(Exception):  # noqa: A001 - the name is mandated by PEP 249
     """Important warnings, such as data truncation (PEP 249)."""
@@ -104,6 +108,7 @@ _STATUS_MAP: dict[int, type[Error]] = {
 }
 
 __all__ = [
+    "UNAVAILABLE",
     "DataError",
     "DatabaseError",
     "Error",

@@ -13,15 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-LIVE_RATE, TEST_RATE = 100.0, 25.0  # Stripe's documented requests per second
-SEARCH_RATE = 20.0  # the Search API's own budget, live and test
-# Per-endpoint budgets below the global one: (path fragment, requests per second).
-ENDPOINT_RATES: tuple[tuple[str, float], ...] = (("/search", SEARCH_RATE),)
-
-
-def stripe_rate(api_key: str | None) -> float:
-    """Stripe's global budget for a key: live keys 100/s, everything else 25/s."""
-    return LIVE_RATE if api_key and "_live_" in api_key else TEST_RATE
+from stripe_dbapi.stripe_api import ENDPOINT_RATES
 
 
 class _Bucket:

@@ -10,7 +10,7 @@ statement compiler is PostgreSQL's with the few constructs DuckDB spells differe
 replaced. The driver is read-only: no sequences, RETURNING or multi-row INSERT, and
 commit/rollback do nothing.
 
-Reflection answers from the packaged catalog (DESIGN.md, "the catalog is data") and never
+Reflection answers from the packaged catalog (docs/architecture.md, principle 2: the catalog is data) and never
 uses the connection SQLAlchemy hands it, so listing tables and columns sends no request to
 Stripe. Registered through the `sqlalchemy.dialects` entry point as `stripe`.
 """
@@ -35,9 +35,8 @@ from sqlalchemy.engine.interfaces import (
     ReflectedUniqueConstraint,
 )
 
-from stripe_dbapi.catalog import DECIMAL, TIMESTAMP, Catalog, Table, load_catalog
+from stripe_dbapi.catalog import DECIMAL, SCHEMA, TIMESTAMP, Catalog, Table, load_catalog
 
-SCHEMA = "stripe"
 _DECIMAL_RE = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$", re.IGNORECASE)
 
 

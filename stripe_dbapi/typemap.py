@@ -1,37 +1,40 @@
-"""The one type map: catalog SQL type → Arrow type of the raw scan → the engine's typed column.
+"""The one type map: catalog SQL type → raw type of the scan → the engine's typed column.
 
-Stripe sends unix seconds, decimal strings and nested JSON. The fetcher turns a page into
-Arrow columns of the *raw* types below without per-cell conversions beyond JSON encoding
-of nested values; the engine's projection over each scan casts them to the catalog's types
-(`to_timestamp`, `CAST(… AS DECIMAL)`, `CAST(… AS JSON)`), where DuckDB does it in bulk.
+Stripe sends unix seconds, decimal strings and nested JSON. The scan layer turns a page
+into Arrow columns of the *raw* types below without per-cell conversions beyond JSON
+encoding of nested values; the engine's projection over each scan (built by the planner)
+casts them to the catalog's types (`to_timestamp`, `CAST(… AS DECIMAL)`, `CAST(… AS
+JSON)`), where DuckDB does it in bulk. Pure data: the raw types are named here and made
+Arrow types in `scan/arrow.py`, so the planner can read this map without pyarrow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pyarrow as pa
+from typing import Literal
 
 from stripe_dbapi.catalog.model import DECIMAL, TIMESTAMP
+
+RawType = Literal["string", "int64", "float64", "bool"]
 
 
 @dataclass(frozen=True)
 class TypeRule:
     """How one catalog type travels from JSON to the engine."""
 
-    arrow: pa.DataType
+    raw: RawType  # the Arrow type of the scan's column, by name (see scan/arrow.py)
     cast: str  # a format string over the quoted raw column name: "{0}" keeps it as is
     nested: bool = False  # values are dicts/lists, encoded as JSON text
 
 
 _RULES: dict[str, TypeRule] = {
-    "VARCHAR": TypeRule(pa.string(), "{0}"),
-    "BIGINT": TypeRule(pa.int64(), "{0}"),
-    "DOUBLE": TypeRule(pa.float64(), "{0}"),
-    "BOOLEAN": TypeRule(pa.bool_(), "{0}"),
-    DECIMAL: TypeRule(pa.string(), f"CAST({{0}} AS {DECIMAL})"),
-    TIMESTAMP: TypeRule(pa.int64(), "to_timestamp({0})"),
-    "JSON": TypeRule(pa.string(), "CAST({0} AS JSON)", nested=True),
+    "VARCHAR": TypeRule("string", "{0}"),
+    "BIGINT": TypeRule("int64", "{0}"),
+    "DOUBLE": TypeRule("float64", "{0}"),
+    "BOOLEAN": TypeRule("bool", "{0}"),
+    DECIMAL: TypeRule("string", f"CAST({{0}} AS {DECIMAL})"),
+    TIMESTAMP: TypeRule("int64", "to_timestamp({0})"),
+    "JSON": TypeRule("string", "CAST({0} AS JSON)", nested=True),
 }
 
 

@@ -1,7 +1,7 @@
 """Generate the reference pages under `docs/` from the code that knows the facts.
 
-    /work/venv/bin/python tools/gendocs.py          # rewrite every page
-    /work/venv/bin/python tools/gendocs.py --check  # exit 1 listing the stale pages
+    python tools/gendocs.py          # rewrite every page
+    python tools/gendocs.py --check  # exit 1 listing the stale pages
 
 Each page is one entry of `PAGES`: its path (relative to the repository root) and a function
 returning its full text. To add a page, write the function and add the entry; `--check`

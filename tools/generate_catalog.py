@@ -2,8 +2,8 @@
 
 Run by developers, never at import time::
 
-    /work/venv/bin/python tools/generate_catalog.py          # rewrite the file
-    /work/venv/bin/python tools/generate_catalog.py --check  # exit 1 if it is stale
+    python tools/generate_catalog.py          # rewrite the file
+    python tools/generate_catalog.py --check  # exit 1 if it is stale
 
 Sources, in order of trust:
 

@@ -1,6 +1,6 @@
 """The catalog's model: what a Stripe table is, read from the generated JSON file.
 
-The catalog is data (DESIGN.md, principle 2). `catalog.json` is written by
+The catalog is data (docs/architecture.md, principle 2). `catalog.json` is written by
 `tools/generate_catalog.py` and read here into frozen dataclasses; nothing in this module
 knows a particular table. The driver, the sandbox, the SQLAlchemy dialect and the docs all
 read the catalog through this model.
@@ -55,6 +55,9 @@ from typing import Any, Literal
 
 FilterKind = Literal["eq", "range"]
 MatchMode = Literal["exact", "case_insensitive", "wildcard"]
+
+SCHEMA = "stripe"  # the one schema every table lives in: the engine's and the dialect's
+DIALECT = "duckdb"  # the SQL the column types are written in and the engine runs (sqlglot's name)
 
 # The column types of the catalog (DuckDB type names). One spelling, used by the generator,
 # the model and every reader, so a type is compared with a name, never a string literal.

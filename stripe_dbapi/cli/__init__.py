@@ -16,8 +16,7 @@ from stripe_dbapi.redact import Redactor
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from stripe_dbapi.cli import connections, oauth, query
-    from stripe_dbapi.sandbox import cli as sandbox_cli
+    from stripe_dbapi.cli import connections, oauth, query, sandbox
 
     parser = argparse.ArgumentParser(
         prog="stripe-dbapi", description="Query Stripe with SQL (stripe_dbapi)."
@@ -26,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.register(commands)
     connections.register(commands)
     oauth.register(commands)
-    sandbox = commands.add_parser("sandbox", help="run the built-in local Stripe sandbox")
-    sandbox_cli.register(sandbox.add_subparsers(dest="sandbox_command", required=True))
+    sandbox_group = commands.add_parser("sandbox", help="run the built-in local Stripe sandbox")
+    sandbox.register(sandbox_group.add_subparsers(dest="sandbox_command", required=True))
     return parser
 
 

@@ -14,9 +14,10 @@ from typing import Any, TextIO
 
 from stripe_dbapi.catalog import load_catalog
 from stripe_dbapi.cli.common import add_connection_options, connection_config, open_connection
+from stripe_dbapi.engine import scalar_functions
 from stripe_dbapi.exceptions import InterfaceError, ProgrammingError, did_you_mean
-from stripe_dbapi.plan import EXPLAIN_COLUMNS, explain_rows
-from stripe_dbapi.planner import plan_query
+from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
+from stripe_dbapi.query.planner import plan_query
 
 MAX_CELL = 60
 _SQL_HELP = 'the query, e.g. "SELECT id, email FROM customers LIMIT 5"; - or none: read stdin'
@@ -69,7 +70,7 @@ def run_explain(args: argparse.Namespace) -> int:
     the connection options only matter for properties that change plans (UseSearch)."""
     sql = read_sql(args)
     use_search = connection_config(args).use_search
-    plan = plan_query(sql, load_catalog(), use_search=use_search)
+    plan = plan_query(sql, load_catalog(), use_search=use_search, scalars=scalar_functions())
     write(sys.stdout, args.format, list(EXPLAIN_COLUMNS), explain_rows(plan))
     return 0
 

@@ -3,17 +3,19 @@
 Construction (at connect) runs one `refresh_token` grant. StripeClient asks for the
 Authorization header on every request and calls `renew` once after a 401; `renew`
 refreshes at most once per rejected token however many threads were rejected at the same
-moment. A rotated refresh token replaces the old one at once and, for a saved connection,
-is written back so that the stored token is never one Stripe has retired.
+moment. A rotated refresh token replaces the old one at once and is handed to `on_rotate`
+(for a saved connection, `connect()` passes one that writes it back to the saved
+connection: the credentials know nothing of where a token is stored).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stripe_dbapi.exceptions import OperationalError
+from stripe_dbapi.exceptions import UNAVAILABLE, OperationalError
 from stripe_dbapi.oauth.endpoint import TokenEndpoint, TokenEndpointError, TokenGrant
 
 if TYPE_CHECKING:
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = "Connection unavailable"
 RENEW_FAILED = "Stripe rejected the OAuth2 access token and renewing it failed"
 
 
@@ -34,12 +35,12 @@ class OAuth2Credentials:
         refresh_token: str,
         *,
         client_secret: str,
-        connection_name: str | None = None,
+        on_rotate: Callable[[str], None] | None = None,
     ) -> None:
         self._endpoint = endpoint
         self._refresh_token = refresh_token
         self._client_secret = client_secret
-        self._connection_name = connection_name
+        self._on_rotate = on_rotate
         self._lock = threading.Lock()
         self._grant: TokenGrant | None = None
         # Every token ever held stays redacted: an old one may still sit in a log line.
@@ -48,8 +49,13 @@ class OAuth2Credentials:
         self._failed: tuple[str, OperationalError] | None = None
 
     @classmethod
-    def from_config(cls, config: ConnectionConfig) -> OAuth2Credentials:
+    def from_config(
+        cls, config: ConnectionConfig, *, on_rotate: Callable[[str], None] | None = None
+    ) -> OAuth2Credentials:
         """Credentials for an AuthScheme=OAuth2 config, with a first access token already.
+
+        `on_rotate` is called with each new refresh token Stripe rotates in (the first
+        grant included), under the credentials' lock; it should not raise.
 
         Raises OperationalError "Connection unavailable: …" when the token endpoint refuses
         the refresh token or client secret, cannot be reached, or answers no token.
@@ -65,7 +71,7 @@ class OAuth2Credentials:
             endpoint,
             config.refresh_token,
             client_secret=config.client_secret,
-            connection_name=config.connection_name,
+            on_rotate=on_rotate,
         )
         try:
             credentials._refresh()
@@ -136,7 +142,7 @@ class OAuth2Credentials:
     # -- internals ---------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """One refresh grant; adopts (and persists) a rotated refresh token. Caller locks."""
+        """One refresh grant; adopts (and hands on) a rotated refresh token. Caller locks."""
         grant = self._endpoint.refresh(self._refresh_token)
         self._remember(grant.access_token)
         rotated = grant.refresh_token and grant.refresh_token != self._refresh_token
@@ -146,38 +152,26 @@ class OAuth2Credentials:
             self._remember(grant.refresh_token)
             self._refresh_token = grant.refresh_token
             logger.info("Stripe rotated the OAuth2 refresh token; using the new one from now on")
-            self._persist(grant.refresh_token)
+            self._announce(grant.refresh_token)
 
     def _remember(self, secret: str) -> None:
         if secret not in self._seen:
             self._seen.append(secret)
 
-    def _persist(self, refresh_token: str) -> None:
-        """Write a rotated refresh token back to the saved connection, if there is one."""
-        name = self._connection_name
-        if not name:
+    def _announce(self, refresh_token: str) -> None:
+        """Hand a rotated refresh token to `on_rotate`; its failure never fails the query."""
+        if self._on_rotate is None:
             return
         try:
-            from stripe_dbapi import profiles
-
-            written = profiles.update_properties(name, {"RefreshToken": refresh_token})
+            self._on_rotate(refresh_token)
         except Exception as exc:
-            # The connection works with the new token in memory; failing the query would
-            # not help, so say loudly (without the token) what the user must do.
+            # The connection works with the new token in memory: say (without the token)
+            # that it was not kept, and carry on.
             logger.warning(
-                "Stripe rotated the refresh token of saved connection %r but saving it failed "
-                "(%s); run `stripe-dbapi oauth authorize --save %s` before this session ends",
-                name,
+                "Stripe rotated the OAuth2 refresh token but keeping the new one failed (%s); "
+                "read it from Connection.client.credentials.refresh_token before this "
+                "session ends",
                 type(exc).__name__,
-                name,
-            )
-            return
-        if not written:
-            logger.warning(
-                "Stripe rotated the refresh token of saved connection %r, whose RefreshToken "
-                "is an environment variable reference; update that variable with the new token "
-                "(Connection.client.credentials.refresh_token) or authorize again",
-                name,
             )
 
 

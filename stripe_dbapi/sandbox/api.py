@@ -15,6 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Table
 from stripe_dbapi.sandbox import rules
 from stripe_dbapi.sandbox.data import Collection, Dataset
@@ -30,7 +31,6 @@ from stripe_dbapi.sandbox.expand import Expander
 from stripe_dbapi.sandbox.params import Params, names
 from stripe_dbapi.sandbox.search_query import SearchSyntaxError, parse
 
-Row = dict[str, Any]
 Predicate = Callable[[Row], bool]
 _RANGE_OPS = ("gt", "gte", "lt", "lte")
 _PAGING = frozenset({"limit", "starting_after", "ending_before", "expand"})

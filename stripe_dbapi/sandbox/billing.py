@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stripe_dbapi.sandbox.builder import DAY, NOW, Builder, Row
+from stripe_dbapi._typing import Row
+from stripe_dbapi.sandbox.builder import DAY, NOW, Builder
 
 _AMOUNTS = (500, 900, 1500, 2000, 2900, 4900, 9900, 19900, 49900)
 

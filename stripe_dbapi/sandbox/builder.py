@@ -12,6 +12,7 @@ import json
 import random
 from typing import Any
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Catalog, Column, Table
 from stripe_dbapi.sandbox.ids import IdMaker
 from stripe_dbapi.sandbox.templates import fixture
@@ -21,8 +22,6 @@ DAY = 86400
 YEAR = 365 * DAY
 HISTORY = 2 * YEAR
 TIMESTAMP_TYPE = "TIMESTAMP WITH TIME ZONE"
-
-Row = dict[str, Any]
 
 
 class Builder:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.sandbox import billing, money
-from stripe_dbapi.sandbox.builder import DAY, NOW, Builder, Row
+from stripe_dbapi.sandbox.builder import DAY, NOW, Builder
 
 _FIRST = [
     "Ada",

@@ -13,10 +13,12 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Catalog, Table, load_catalog
 from stripe_dbapi.sandbox import core, generic
-from stripe_dbapi.sandbox.builder import NOW, Builder, Row
+from stripe_dbapi.sandbox.builder import NOW, Builder
 from stripe_dbapi.sandbox.templates import fixture
 
 __all__ = ["NOW", "Collection", "Dataset", "generate"]
@@ -52,7 +54,14 @@ def sort_key(row: Row) -> tuple[int, str]:
 
 
 class Dataset(Mapping[str, list[Row]]):
-    """Every table's rows (newest first), child rows by parent, and the account."""
+    """Every table's rows (newest first), child rows by parent, and the account.
+
+    Equal only to itself and hashed by identity (not by content, as a Mapping would be):
+    a data set is built once and shared, and it keys the servers' API cache.
+    """
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     def __init__(self, catalog: Catalog, seed: int, scale: float, b: Builder) -> None:
         self.catalog = catalog
@@ -138,19 +147,20 @@ class Dataset(Mapping[str, list[Row]]):
         return None
 
 
-_CACHE: dict[tuple[int, float, int], tuple[Catalog, Dataset]] = {}
+# Per catalog (compared by identity), the data sets built over it by (seed, scale).
+_CACHE: WeakKeyDictionary[Catalog, dict[tuple[int, float], Dataset]] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def generate(seed: int = 0, scale: float = 1.0, catalog: Catalog | None = None) -> Dataset:
     """The data set for (seed, scale), built on first use and cached for the process."""
     catalog = catalog or load_catalog()
-    key = (seed, float(scale), id(catalog))
     with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is None:
-            hit = _CACHE[key] = (catalog, _build(catalog, seed, scale))
-        return hit[1]
+        built = _CACHE.setdefault(catalog, {})
+        dataset = built.get((seed, float(scale)))
+        if dataset is None:
+            dataset = built[seed, float(scale)] = _build(catalog, seed, scale)
+        return dataset
 
 
 def _build(catalog: Catalog, seed: int, scale: float) -> Dataset:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Table
 from stripe_dbapi.sandbox.data import Dataset
 from stripe_dbapi.sandbox.errors import ApiError
 
 MAX_DEPTH = 4
-Row = dict[str, Any]
 
 
 class Expander:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Table
-from stripe_dbapi.sandbox.builder import DAY, TIMESTAMP_TYPE, Builder, Row
+from stripe_dbapi.sandbox.builder import DAY, TIMESTAMP_TYPE, Builder
 
 _TOP_LEVEL_ROWS = 12
 _CHILD_PARENTS = 3

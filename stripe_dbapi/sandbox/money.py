@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stripe_dbapi.sandbox.builder import DAY, HISTORY, NOW, Builder, Row
+from stripe_dbapi._typing import Row
+from stripe_dbapi.sandbox.builder import DAY, HISTORY, NOW, Builder
 
 _BRANDS = ("visa", "visa", "visa", "mastercard", "mastercard", "amex", "discover")
 _DECLINES = (

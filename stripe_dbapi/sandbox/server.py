@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from stripe_dbapi._loopback import LoopbackServer
 from stripe_dbapi.catalog import Catalog
@@ -35,13 +36,13 @@ from stripe_dbapi.sandbox.chaos import (
 from stripe_dbapi.sandbox.data import Dataset, generate
 from stripe_dbapi.sandbox.errors import ApiError
 from stripe_dbapi.sandbox.params import Params, parse_query
+from stripe_dbapi.stripe_api import is_account_id
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "sk_test_sandbox_0000000000"
 _TEST_KEY = re.compile(r"^(sk|rk)_test_[A-Za-z0-9_]{8,}$")
-_ACCOUNT = re.compile(r"^acct_[A-Za-z0-9]+$")
-_APIS: dict[int, tuple[Dataset, SandboxAPI]] = {}
+_APIS: WeakKeyDictionary[Dataset, SandboxAPI] = WeakKeyDictionary()  # one API per data set
 _APIS_LOCK = threading.Lock()
 
 
@@ -185,10 +186,10 @@ def mask_key(key: str) -> str:
 
 def _api_for(dataset: Dataset) -> SandboxAPI:
     with _APIS_LOCK:
-        hit = _APIS.get(id(dataset))
-        if hit is None or hit[0] is not dataset:
-            hit = _APIS[id(dataset)] = (dataset, SandboxAPI(dataset))
-        return hit[1]
+        api = _APIS.get(dataset)
+        if api is None:
+            api = _APIS[dataset] = SandboxAPI(dataset)
+        return api
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -292,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if not sandbox.key_accepted(key):
             raise ApiError(401, f"Invalid API Key provided: {mask_key(key)}")
-        if account is not None and not _ACCOUNT.match(account):
+        if account is not None and not is_account_id(account):
             raise ApiError(
                 403,
                 f"The provided key '{mask_key(key)}' does not have access to account '{account}' (or that account does not exist). Application access may have been revoked.",

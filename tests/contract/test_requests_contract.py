@@ -38,8 +38,8 @@ from stripe._request_options import RequestOptions
 
 from stripe_dbapi.catalog import BIGINT, BOOLEAN, TIMESTAMP, Catalog, Table, load_catalog
 from stripe_dbapi.exceptions import ProgrammingError
-from stripe_dbapi.plan import Call, Plan, Scan
-from stripe_dbapi.planner import plan_query
+from stripe_dbapi.query.plan import Call, Plan, Scan
+from stripe_dbapi.query.planner import plan_query
 
 RANGE_KEYS = {"gt", "gte", "lt", "lte"}
 PLACEHOLDER = re.compile(r"\{\w+\}")

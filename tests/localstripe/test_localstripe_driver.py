@@ -62,9 +62,12 @@ def ts(unix: int) -> datetime:
 # -- the connection -------------------------------------------------------------------
 
 
-def test_connect_checks_the_key_with_one_request(conn: stripe_dbapi.Connection) -> None:
-    assert conn.request_count == 1
-    assert conn.auth_info.account_id == "acct_localstripe"
+def test_connect_falls_back_to_a_list_where_the_server_has_no_account_endpoint(
+    conn: stripe_dbapi.Connection,
+) -> None:
+    # localstripe answers 404 to GET /v1/account; GET /v1/customers?limit=1 proves the key.
+    assert conn.request_count == 2
+    assert conn.auth_info.account_id is None and conn.auth_info.livemode is False
 
 
 # -- whole tables -------------------------------------------------------------------------
@@ -94,6 +97,21 @@ def test_full_scan_returns_exactly_the_objects_the_sdk_lists(
     assert spent == len(expected) // 100 + 1  # pages of 100, walked with starting_after
     ((count,),) = run(conn, f"SELECT count(*) FROM {table}")[0]
     assert count == len(expected)
+
+
+def test_a_server_without_created_ranges_is_read_in_sequence_instead_of_sliced(
+    conn: stripe_dbapi.Connection, sdk: stripe.StripeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # localstripe lists balance transactions newest first, so the driver splits the scan
+    # into created slices after a full first page; localstripe answers the first slice
+    # `400 Unexpected created`. Slices are the driver's own parameter: it reads on without.
+    expected = [t.id for t in every(sdk.v1.balance_transactions.list(params={"limit": 100}))]
+    assert len(expected) > 100, "the seed must give balance transactions a second page"
+    with caplog.at_level("WARNING", logger="stripe_dbapi.scan.slicing"):
+        rows, spent = run(conn, "SELECT id FROM balance_transactions")
+    assert sorted(r[0] for r in rows) == sorted(expected)
+    assert spent == len(expected) // 100 + 2  # the pages, and the one rejected slice
+    assert "rejects created ranges" in caplog.text
 
 
 def test_a_table_over_one_page_is_walked_with_starting_after(

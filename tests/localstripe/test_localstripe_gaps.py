@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from localstripe_env import API_KEY, LocalStripe, Seeded, start_localstripe, stop_localstripe
+from localstripe_env import API_KEY, LocalStripe, Seeded
 
 import stripe_dbapi
 
@@ -116,17 +116,13 @@ def test_localstripe_rejects_a_request_the_driver_rightly_sends(
         )
 
 
-def test_bare_localstripe_has_no_account_endpoint_so_connect_fails() -> None:
-    """Without launcher.py's shim, `GET /v1/account` is aiohttp's plain-text 404."""
-    bare = start_localstripe(account_shim=False)
-    try:
-        answer = _raw(bare, "GET /v1/account")
-        assert (answer.status_code, answer.text) == (404, "404: Not Found")
-        assert answer.headers["Content-Type"].startswith("text/plain")
-        with pytest.raises(stripe_dbapi.OperationalError) as caught:
-            stripe_dbapi.connect(bare.dsn)
-        assert str(caught.value) == (
-            "Connection unavailable: Stripe answered 404 to GET /v1/account: Not Found"
-        )
-    finally:
-        stop_localstripe(bare.process)
+def test_localstripe_has_no_account_endpoint_and_connect_still_checks_the_key(
+    localstripe: LocalStripe,
+) -> None:
+    """Stock localstripe answers `GET /v1/account` with aiohttp's plain-text 404; connect()
+    then proves the key with a list every account can read."""
+    answer = _raw(localstripe, "GET /v1/account")
+    assert (answer.status_code, answer.text) == (404, "404: Not Found")
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    with stripe_dbapi.connect(localstripe.dsn) as conn:
+        assert conn.request_count == 2

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import types
 
 import pytest
 
 import stripe_dbapi
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connstr import build_config, raw_properties
 from stripe_dbapi.exceptions import OperationalError
-from stripe_dbapi.http import StripeClient
 from stripe_dbapi.oauth import OAuth2Credentials
 from stripe_dbapi.sandbox import start_sandbox
 from tests.oauth.oauth_support import (
@@ -200,15 +199,39 @@ def test_unrotated_refresh_token_is_kept(token_server):
     assert [f["refresh_token"] for f in token_server.forms()] == [REFRESH_TOKEN] * 2
 
 
-def test_rotation_calls_update_properties_for_a_named_connection(token_server, monkeypatch):
+def test_rotation_is_handed_to_on_rotate(token_server):
+    """Each rotated refresh token goes to the `on_rotate` callback, the first grant's too."""
+    rotated: list[str] = []
+    token_server.rotate = True
+    config = _config(token_server, "http://127.0.0.1:9")
+    credentials = OAuth2Credentials.from_config(config, on_rotate=rotated.append)
+    credentials.renew(credentials.authorization())
+    assert rotated == [TokenServer.rotated_refresh_token(1), TokenServer.rotated_refresh_token(2)]
+
+
+def test_on_rotate_that_fails_does_not_fail_the_connection(token_server, caplog):
+    def fail(token: str) -> None:
+        raise OSError(f"disk full while writing {token}")
+
+    token_server.rotate = True
+    config = _config(token_server, "http://127.0.0.1:9")
+    with caplog.at_level(logging.WARNING, logger="stripe_dbapi.oauth"):
+        credentials = OAuth2Credentials.from_config(config, on_rotate=fail)
+    assert credentials.refresh_token == TokenServer.rotated_refresh_token(1)
+    assert "OSError" in caplog.text
+    assert TokenServer.rotated_refresh_token(1) not in caplog.text
+
+
+def test_a_saved_connection_gets_the_writer_that_calls_update_properties(token_server, monkeypatch):
     """The contract with profiles: update_properties(name, {"RefreshToken": new})."""
+    from stripe_dbapi.connection import make_credentials
+    from stripe_dbapi.profiles import saved
+
     calls: list[tuple[str, dict[str, str]]] = []
-    stub = types.SimpleNamespace(update_properties=lambda n, u: calls.append((n, dict(u))) or True)
-    monkeypatch.setattr(stripe_dbapi, "profiles", stub, raising=False)
-    monkeypatch.setitem(__import__("sys").modules, "stripe_dbapi.profiles", stub)
+    monkeypatch.setattr(saved, "update_properties", lambda n, u: calls.append((n, dict(u))) or True)
     token_server.rotate = True
     config = _config(token_server, "http://127.0.0.1:9").with_updates(connection_name="shop")
-    credentials = OAuth2Credentials.from_config(config)
+    credentials = make_credentials(config)
     credentials.renew(credentials.authorization())
     assert calls == [
         ("shop", {"RefreshToken": TokenServer.rotated_refresh_token(1)}),
@@ -217,14 +240,15 @@ def test_rotation_calls_update_properties_for_a_named_connection(token_server, m
 
 
 def test_rotation_that_cannot_be_saved_warns_without_the_token(token_server, monkeypatch, caplog):
-    stub = types.SimpleNamespace(update_properties=lambda n, u: False)
-    monkeypatch.setattr(stripe_dbapi, "profiles", stub, raising=False)
-    monkeypatch.setitem(__import__("sys").modules, "stripe_dbapi.profiles", stub)
+    from stripe_dbapi.connection import make_credentials
+    from stripe_dbapi.profiles import saved
+
+    monkeypatch.setattr(saved, "update_properties", lambda n, u: False)
     token_server.rotate = True
     config = _config(token_server, "http://127.0.0.1:9").with_updates(connection_name="shop")
-    with caplog.at_level(logging.WARNING, logger="stripe_dbapi.oauth"):
-        credentials = OAuth2Credentials.from_config(config)
-    assert credentials.refresh_token == TokenServer.rotated_refresh_token(1)
+    with caplog.at_level(logging.WARNING, logger="stripe_dbapi.profiles"):
+        credentials = make_credentials(config)
+    assert credentials.refresh_token == TokenServer.rotated_refresh_token(1)  # type: ignore[attr-defined]
     assert "environment variable" in caplog.text
     assert TokenServer.rotated_refresh_token(1) not in caplog.text
 

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from stripe_dbapi.auth import ApiKeyCredentials
 from stripe_dbapi.catalog import load_catalog
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connection import AuthInfo, Connection, check, make_credentials, resolve_config
-from stripe_dbapi.http import StripeClient
 
 KEY = "sk_test_reliability0000"
 

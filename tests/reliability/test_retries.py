@@ -11,8 +11,8 @@ import time
 import pytest
 from reliability_helpers import ACCOUNT, Reply, fast_client, stripe_error
 
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import OperationalError, ProgrammingError
-from stripe_dbapi.http import StripeClient
 
 OK = Reply(200, {"object": "list", "data": [], "has_more": False})
 
@@ -201,6 +201,8 @@ class ApiKey:
     """Credentials that never renew."""
 
     secrets: tuple[str, ...] = ()
+    account_id: str | None = None
+    livemode: bool | None = None
 
     def authorization(self) -> str:
         return "Bearer sk_test_x"

@@ -10,7 +10,7 @@ import threading
 import pytest
 import requests
 
-from stripe_dbapi.sandbox import cli
+from stripe_dbapi.cli import sandbox as cli
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -17,8 +17,8 @@ from canary import CANARY
 
 import stripe_dbapi
 from stripe_dbapi.cli import main
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.connection import resolve_config
-from stripe_dbapi.http import StripeClient
 from stripe_dbapi.sandbox import SandboxServer, start_sandbox
 
 CANARY_TOKEN = "rt_test_CANARYrefresh7781token"
@@ -142,7 +142,7 @@ def test_debug_log_shows_each_request_method_path_params_status_request_id_and_t
         conn.cursor().execute(
             "SELECT id FROM customers WHERE email = 'a&b@x.io' LIMIT 3"
         ).fetchall()
-    lines = [r.getMessage() for r in caplog.records if r.name == "stripe_dbapi.http"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "stripe_dbapi.client"]
     request_id = small.requests[0]
     assert len(lines) == 1, lines
     assert re.fullmatch(
@@ -156,7 +156,7 @@ def test_a_secret_in_a_logged_parameter_is_redacted(small, caplog):
     with stripe_dbapi.connect(small.dsn) as conn:
         key = small.api_key
         conn.cursor().execute("SELECT id FROM customers WHERE email = ?", [key]).fetchall()
-    messages = [r.getMessage() for r in caplog.records if r.name == "stripe_dbapi.http"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "stripe_dbapi.client"]
     assert any("email=****&limit=100 -> 200" in m for m in messages)
     assert not any(key in m for m in messages)
 

@@ -8,8 +8,9 @@ import time
 import stripe_dbapi
 from stripe_dbapi.connection import _default_rate
 from stripe_dbapi.connstr import build_config
-from stripe_dbapi.ratelimit import RateLimiter, stripe_rate
+from stripe_dbapi.ratelimit import RateLimiter
 from stripe_dbapi.sandbox import start_sandbox
+from stripe_dbapi.stripe_api import rate_budget
 
 
 def _hammer(limiter: RateLimiter, seconds: float, threads: int, path: str = "") -> list[float]:
@@ -61,7 +62,7 @@ def test_default_budget_is_stripes_at_stripe_and_none_elsewhere():
     live = build_config({"api_key": "sk_live_" + "x" * 20})
     test = build_config({"api_key": "sk_test_" + "x" * 20})
     local = build_config({"api_key": "sk_test_" + "x" * 20, "api_base": "http://127.0.0.1:1"})
-    assert _default_rate(live) == 100 and _default_rate(test) == 25 == stripe_rate("sk_test_x")
+    assert _default_rate(live) == 100 and _default_rate(test) == 25 == rate_budget("sk_test_x")
     assert _default_rate(local) is None
     assert _default_rate(local.with_updates(rate_limit=12.0)) == 12.0
     assert _default_rate(test.with_updates(rate_limit=0.0)) is None

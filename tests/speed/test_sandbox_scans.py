@@ -13,8 +13,9 @@ import pyarrow as pa
 import pytest
 
 import stripe_dbapi
-from stripe_dbapi import fetch
-from stripe_dbapi.planner import plan_query
+from stripe_dbapi.query.planner import plan_query
+from stripe_dbapi.scan.arrow import raw_schema
+from stripe_dbapi.scan.calls import scan_batches
 
 
 def _all(dsn: str, sql: str) -> tuple[list[tuple], int]:
@@ -64,8 +65,8 @@ def test_embedded_child_rows_equal_the_child_endpoint_rows(sandbox, conn, table,
 
     def rows(s):
         before = conn.request_count
-        batches = list(fetch.scan_batches(conn.client, s, meta, concurrency=8))
-        tbl = pa.Table.from_batches(batches, schema=fetch.raw_schema(meta, s.columns))
+        batches = list(scan_batches(conn.client, s, meta, concurrency=8))
+        tbl = pa.Table.from_batches(batches, schema=raw_schema(meta, s.columns))
         return sorted(tbl.to_pylist(), key=lambda r: r["id"]), conn.request_count - before
 
     embedded, cheap = rows(scan)

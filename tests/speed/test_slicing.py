@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from stripe_dbapi import fetch, slicing
 from stripe_dbapi.catalog import load_catalog
 from stripe_dbapi.exceptions import OperationalError
-from stripe_dbapi.http import PAGE_SIZE
-from stripe_dbapi.plan import Call, Scan
+from stripe_dbapi.query.plan import Call, Scan
+from stripe_dbapi.scan import slicing
+from stripe_dbapi.scan.calls import scan_batches
+from stripe_dbapi.stripe_api import PAGE_SIZE
 
 
 class FakeStripe:
@@ -77,7 +78,7 @@ def _scan(client: Any, params: tuple[tuple[str, str], ...], concurrency: int) ->
     call = Call("list", "/v1/charges", params, slice="created")
     scan = Scan(0, "charges", "charges", ("id", "created", "amount"), calls=(call,))
     ids: list[str] = []
-    for batch in fetch.scan_batches(client, scan, table, concurrency=concurrency):  # type: ignore[arg-type]
+    for batch in scan_batches(client, scan, table, concurrency=concurrency):  # type: ignore[arg-type]
         ids.extend(batch.column("id").to_pylist())
     return ids
 

@@ -54,3 +54,16 @@ SELECT count(*) FROM invoices i JOIN subscriptions s ON i.subscription = s.id
 -- case: an unknown catalog
 SELECT * FROM other.stripe.customers
 -- error: ProgrammingError: Unknown catalog `other`; Stripe tables live in `stripe`.
+
+-- case: a misspelt first word is named, not read as a multiplication
+SELEC * FRM
+-- error: ProgrammingError: SQL syntax error at line 1, column 1: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.
+
+-- case: a misspelt first word is pointed at, not a later column
+SELEC id FROM customers
+-- error: ProgrammingError: SQL syntax error at line 1, column 1: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.
+
+-- case: the first word after a comment and on a later line is found where it stands
+-- a comment
+  SELEC id FROM customers
+-- error: ProgrammingError: SQL syntax error at line 2, column 3: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.

@@ -6,6 +6,8 @@ GET /v1/customers?limit=100 SLICED BY created
 -- case: with UseSearch a metadata filter is a search query
 -- use_search: true
 SELECT id FROM customers WHERE metadata->>'plan' = 'pro' AND created >= '2026-01-01'
+-- sql:
+SELECT id FROM (SELECT "id", TO_TIMESTAMP("created") AS "created", CAST("metadata" AS JSON) AS "metadata" FROM "__stripe_scan_0") AS customers WHERE (metadata ->> '$.plan') = 'pro' AND created >= '2026-01-01'
 -- requests:
 GET /v1/customers/search?query=metadata['plan']:'pro'+AND+created>%3D1767225600&limit=100
 

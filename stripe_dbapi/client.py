@@ -26,28 +26,11 @@ from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
 from stripe_dbapi.redact import Redactor
+from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
 
 logger = logging.getLogger(__name__)
 
 Params = Sequence[tuple[str, str]]
-
-PAGE_SIZE = 100
-
-
-def page_limit(remaining: int | None, page_size: int = PAGE_SIZE) -> int:
-    """The `limit` of the next page when `remaining` rows are still wanted (None: all)."""
-    return page_size if remaining is None else max(1, min(page_size, remaining))
-
-
-def addressable(path: str) -> bool:
-    """False when a segment of `path` is empty, `.` or `..`.
-
-    Keys and ids are percent-encoded into paths, but `.` and `..` survive encoding and
-    every HTTP stack resolves them: `/v1/customers/../balance_transactions` would read
-    another endpoint's rows as if they were the customer's. Such a path is never sent.
-    """
-    return not any(s in ("", ".", "..") for s in path.split("/")[1:])
-
 
 class StripeClient:
     """A requests session bound to one Stripe account and API version."""

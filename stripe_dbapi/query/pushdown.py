@@ -2,17 +2,19 @@
 
 Only conjuncts of a scope's WHERE (and of its inner joins' ON) are considered, and of
 those only comparisons of one column with constants: `=`, `IN`, `<`, `<=`, `>`, `>=`,
-`BETWEEN`. These are null-rejecting, so narrowing the scan to rows that satisfy them never
-drops a row of the result, even on the inner side of a join. OR, NOT, functions of
-columns and anything else is left to the engine, which re-applies every predicate anyway
-(DESIGN.md, principle 1).
+`BETWEEN [SYMMETRIC]`. These are null-rejecting, so narrowing the scan to rows that
+satisfy them never drops a row of the result, even on the inner side of a join; a
+comparison with NULL is never true, so no row can match it. OR, NOT, functions of columns
+and anything else is left to the engine, which re-applies every predicate anyway
+(docs/architecture.md, principle 1). Whether a constraint is then sent exactly is decided
+by `calls.py`, per call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
@@ -33,18 +35,44 @@ class Bounds:
     values: set[Any] | None = None
     low: tuple[float, bool] | None = None
     high: tuple[float, bool] | None = None
-    texts: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when no value can satisfy every constraint on the column."""
+        if self.values is not None:
+            return not self.values
+        if self.low is None or self.high is None:
+            return False
+        (lo, lo_in), (hi, hi_in) = self.low, self.high
+        return lo > hi or (lo == hi and not (lo_in and hi_in))
 
     def restrict_values(self, new: set[Any]) -> None:
         self.values = set(new) if self.values is None else self.values & set(new)
+        self._values_in_range()
+
+    def _values_in_range(self) -> None:
+        """Values outside the range can never match: a list of values then says it all."""
+        if self.values is None or (self.low is None and self.high is None):
+            return
+        self.values = {v for v in self.values if isinstance(v, (int, float)) and self._holds(v)}
+
+    def _holds(self, value: float) -> bool:
+        if self.low is not None and (value < self.low[0] or (value == self.low[0] and not self.low[1])):
+            return False
+        return not (
+            self.high is not None
+            and (value > self.high[0] or (value == self.high[0] and not self.high[1]))
+        )
 
     def restrict_low(self, value: float, inclusive: bool) -> None:
         if self.low is None or value > self.low[0] or (value == self.low[0] and not inclusive):
             self.low = (value, inclusive)
+        self._values_in_range()
 
     def restrict_high(self, value: float, inclusive: bool) -> None:
         if self.high is None or value < self.high[0] or (value == self.high[0] and not inclusive):
             self.high = (value, inclusive)
+        self._values_in_range()
 
 
 def conjuncts(select: exp.Select) -> list[exp.Expr]:
@@ -158,6 +186,16 @@ def epoch_seconds(value: Any) -> float | None:
     return None
 
 
+def epoch_or_number(node: exp.Expr) -> float | None:
+    """A constant number, or a timestamp-ish constant as unix seconds, else None."""
+    value = constant(node)
+    if isinstance(value, bool) or value is _UNKNOWN:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return epoch_seconds(value)
+
+
 def comparable(value: Any, sql_type: str) -> Any:
     """A constant converted to what a column of `sql_type` holds, or `_UNKNOWN`.
 
@@ -181,24 +219,110 @@ def comparable(value: Any, sql_type: str) -> Any:
     return _UNKNOWN
 
 
+Use = tuple[str | None, bool]  # the column a predicate constrains, and whether widened
+
+
 def collect(
-    predicates: list[exp.Expr], alias: str, column_types: dict[str, str]
-) -> tuple[dict[str, Bounds], list[exp.Expr]]:
-    """Bounds per column of `alias` from `predicates`, and the predicates left unused.
+    predicates: list[exp.Expr], alias: str, column_types: dict[str, str], now: float
+) -> tuple[dict[str, Bounds], list[Use]]:
+    """Bounds per column of `alias` from `predicates`, and for each predicate the column
+    it constrains (None: not a constraint a call can send; the engine applies it) and
+    whether its bound is wider than the predicate (a moving `now()` bound).
 
     `column_types` maps the lower-cased names of the columns that may be pushed to their
     catalog types. A predicate is used when it compares one of those columns with a
-    constant exactly as the engine would.
+    constant exactly as the engine would; `now` is the plan's time, in unix seconds.
     """
     bounds: dict[str, Bounds] = {}
-    rest: list[exp.Expr] = []
+    used: list[Use] = []
     for pred in predicates:
-        if not _absorb(pred, alias, column_types, bounds):
-            rest.append(pred)
-    return bounds, rest
+        moving = _moving_lower_bound(pred, alias, column_types, now)
+        if moving is not None:
+            name, seconds = moving
+            bounds.setdefault(name, Bounds()).restrict_low(seconds, True)
+            used.append((name, True))
+        else:
+            used.append((_absorb(pred, alias, column_types, bounds), False))
+    return bounds, used
 
 
-def _column_of(node: exp.Expr, alias: str, column_types: dict[str, str]) -> str | None:
+_NOW = {"now", "get_current_timestamp", "current_timestamp", "transaction_timestamp"}
+# Months and years at their longest, so a bound computed with them is never above the
+# engine's: the pushed range can only be wider.
+_UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 31 * 86400,
+    "year": 366 * 86400,
+}
+
+
+def _moving_lower_bound(
+    pred: exp.Expr, alias: str, column_types: dict[str, str], now: float
+) -> tuple[str, float] | None:
+    """(column, seconds) for `ts_col >[=] now() [± INTERVAL n unit]` (or `current_date`).
+
+    The engine evaluates `now()` when the query runs, a moment after it is planned, so
+    the bound computed at planning time, rounded down to the second, selects a superset:
+    a widened constraint, never an exact one (so no LIMIT goes with it).
+    """
+    op = type(pred)
+    if op not in FLIP or not isinstance(pred, exp.Binary):
+        return None
+    name, other = column_of(pred.left, alias, column_types), pred.right
+    if name is None:
+        name, other, op = column_of(pred.right, alias, column_types), pred.left, FLIP[op]
+    if name is None or column_types[name] != TIMESTAMP or op not in (exp.GT, exp.GTE):
+        return None
+    seconds = _now_expression(other, now)
+    return None if seconds is None else (name, float(math.floor(seconds)))
+
+
+def _now_expression(node: exp.Expr, now: float) -> float | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.CurrentTimestamp) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in _NOW and not node.expressions
+    ):
+        return now
+    if isinstance(node, exp.CurrentDate):
+        return now - now % 86400  # midnight UTC: the engine runs with TimeZone=UTC
+    if isinstance(node, (exp.Sub, exp.Add)):
+        base = _now_expression(node.this, now)
+        span = _interval_seconds(node.expression, isinstance(node.this, exp.CurrentDate))
+        if base is None or span is None:
+            return None
+        return base - span if isinstance(node, exp.Sub) else base + span
+    return None
+
+
+def _interval_seconds(node: exp.Expr, days: bool) -> float | None:
+    """`INTERVAL n unit` (or a bare integer of days after `current_date`) in seconds."""
+    if days and isinstance(node, exp.Literal) and not node.is_string:
+        value = constant(node)
+        return float(value) * 86400 if isinstance(value, int) else None
+    if not isinstance(node, exp.Interval):
+        return None
+    amount = constant(node.this)
+    unit = node.args.get("unit")
+    name = unit.name.lower().rstrip("s") if unit is not None else ""
+    if isinstance(amount, str):
+        parts = amount.split()
+        if len(parts) == 2 and not name:
+            amount, name = parts[0], parts[1].lower().rstrip("s")
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError):
+            return None
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or amount < 0:
+        return None
+    return float(amount) * _UNIT_SECONDS[name] if name in _UNIT_SECONDS else None
+
+
+def column_of(node: exp.Expr, alias: str, column_types: dict[str, str]) -> str | None:
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.Column) and node.table == alias:
@@ -208,56 +332,66 @@ def _column_of(node: exp.Expr, alias: str, column_types: dict[str, str]) -> str 
     return None
 
 
-_FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ}
+FLIP = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ}
 
 
 def _absorb(
     pred: exp.Expr, alias: str, column_types: dict[str, str], bounds: dict[str, Bounds]
-) -> bool:
+) -> str | None:
+    """Fold `pred` into `bounds`; the column it constrains, or None when it is not used."""
     if isinstance(pred, exp.In) and not pred.args.get("query") and not pred.args.get("unnest"):
-        name = _column_of(pred.this, alias, column_types)
-        if name is None:
-            return False
-        values = [comparable(constant(v), column_types[name]) for v in pred.expressions]
-        if not values or any(v is _UNKNOWN for v in values):
-            return False
-        b = bounds.setdefault(name, Bounds())
-        b.restrict_values(set(values))
-        b.texts.append(pred.sql("duckdb"))
-        return True
+        name = column_of(pred.this, alias, column_types)
+        if name is None or not pred.expressions:
+            return None
+        # NULL in an IN list never matches; the other values still select the rows.
+        items = [v for v in pred.expressions if not _is_null(v)]
+        values = [comparable(constant(v), column_types[name]) for v in items]
+        if any(v is _UNKNOWN for v in values):
+            return None
+        bounds.setdefault(name, Bounds()).restrict_values(set(values))
+        return name
     if isinstance(pred, exp.Between):
-        name = _column_of(pred.this, alias, column_types)
+        name = column_of(pred.this, alias, column_types)
         if name is None:
-            return False
+            return None
+        if _is_null(pred.args["low"]) or _is_null(pred.args["high"]):
+            bounds.setdefault(name, Bounds()).restrict_values(set())
+            return name
         low = comparable(constant(pred.args["low"]), column_types[name])
         high = comparable(constant(pred.args["high"]), column_types[name])
-        if low is _UNKNOWN or high is _UNKNOWN or isinstance(low, str) or isinstance(high, str):
-            return False
+        if low is _UNKNOWN or high is _UNKNOWN or isinstance(low, (str, bool)) or isinstance(
+            high, (str, bool)
+        ):
+            return None
+        if pred.args.get("symmetric") and low > high:
+            low, high = high, low  # BETWEEN SYMMETRIC: the bounds in either order
         b = bounds.setdefault(name, Bounds())
         b.restrict_low(low, True)
         b.restrict_high(high, True)
-        b.texts.append(pred.sql("duckdb"))
-        return True
+        return name
     op = type(pred)
-    if op not in _FLIP or not isinstance(pred, exp.Binary):
-        return False
+    if op not in FLIP or not isinstance(pred, exp.Binary):
+        return None
     left, right = pred.left, pred.right
-    name = _column_of(left, alias, column_types)
+    name = column_of(left, alias, column_types)
     other = right
     if name is None:
-        name = _column_of(right, alias, column_types)
+        name = column_of(right, alias, column_types)
         other = left
-        op = _FLIP[op]
+        op = FLIP[op]
     if name is None:
-        return False
+        return None
+    if _is_null(other):
+        bounds.setdefault(name, Bounds()).restrict_values(set())  # `x = NULL` is never true
+        return name
     value = comparable(constant(other), column_types[name])
     if value is _UNKNOWN:
-        return False
+        return None
+    if op is not exp.EQ and isinstance(value, (str, bool)):
+        return None  # range comparisons of strings follow collation rules: leave them
     b = bounds.setdefault(name, Bounds())
     if op is exp.EQ:
         b.restrict_values({value})
-    elif isinstance(value, (str, bool)):
-        return False  # range comparisons of strings follow collation rules: leave them
     elif op is exp.GT:
         b.restrict_low(value, False)
     elif op is exp.GTE:
@@ -266,8 +400,13 @@ def _absorb(
         b.restrict_high(value, False)
     else:
         b.restrict_high(value, True)
-    b.texts.append(pred.sql("duckdb"))
-    return True
+    return name
+
+
+def _is_null(node: exp.Expr) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return isinstance(node, exp.Null)
 
 
 def integer_range(b: Bounds) -> list[tuple[str, int]] | None:
@@ -310,89 +449,3 @@ def value_text(value: Any) -> str:
 
 
 UNKNOWN = _UNKNOWN
-
-
-# -- the Search API ---------------------------------------------------------------------------
-
-MAX_SEARCH_CLAUSES = 10  # Stripe's limit on clauses in one search query
-_SEARCH_OPS = {exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
-
-
-def search_clauses(
-    predicates: list[exp.Expr], alias: str, fields: tuple[str, ...], column_types: dict[str, str]
-) -> list[tuple[str, exp.Expr]]:
-    """Search-query clauses (`email:'a@b.c'`, `created>=1767225600`, `metadata['k']:'v'`)
-    for the predicates the Search API can narrow, each with the predicate it came from.
-
-    Stripe's `:` is a case-insensitive match, so every clause selects a superset of the
-    rows its predicate keeps; the engine re-applies the exact predicate.
-    """
-    out: list[tuple[str, exp.Expr]] = []
-    for pred in predicates:
-        clause = _search_clause(pred, alias, fields, column_types)
-        if clause is not None and len(out) < MAX_SEARCH_CLAUSES:
-            out.append((clause, pred))
-    return out
-
-
-def _search_clause(
-    pred: exp.Expr, alias: str, fields: tuple[str, ...], column_types: dict[str, str]
-) -> str | None:
-    op = type(pred)
-    if op not in _FLIP or not isinstance(pred, exp.Binary):
-        return None
-    left, right = pred.left, pred.right
-    key = _metadata_key(left, alias) if "metadata" in fields else None
-    if key is None and "metadata" in fields:
-        key = _metadata_key(right, alias)
-        left, right = right, left
-    if key is not None:
-        value = constant(right)
-        if op is exp.EQ and isinstance(value, str):
-            return f"metadata[{_quote(key)}]:{_quote(value)}"
-        return None
-    name = _column_of(pred.left, alias, column_types)
-    other = pred.right
-    if name is None:
-        name, other, op = _column_of(pred.right, alias, column_types), pred.left, _FLIP[op]
-    if name is None or name not in fields:
-        return None
-    value = comparable(constant(other), column_types[name])
-    if value is _UNKNOWN:
-        return None
-    if op is exp.EQ:
-        if isinstance(value, bool):
-            return f"{name}:{_quote(value_text(value))}"
-        if isinstance(value, str):
-            return f"{name}:{_quote(value)}"
-        return f"{name}:{value_text(value)}" if float(value).is_integer() else None
-    if isinstance(value, (str, bool)):
-        return None
-    bound = math.ceil(value) if op in (exp.GT, exp.GTE) else math.floor(value)
-    if bound != value:  # a fractional bound on whole seconds: widen to the whole second
-        symbol = ">=" if op in (exp.GT, exp.GTE) else "<="
-    else:
-        symbol = _SEARCH_OPS[op]
-    return f"{name}{symbol}{int(bound)}"
-
-
-def _metadata_key(node: exp.Expr, alias: str) -> str | None:
-    """`k` for `metadata->>'k'` on this alias, else None."""
-    if not isinstance(node, exp.JSONExtractScalar):
-        return None
-    column = node.this
-    if not (isinstance(column, exp.Column) and column.name.lower() == "metadata"):
-        return None
-    if column.table and column.table != alias:
-        return None
-    path = node.expression
-    parts = path.expressions if isinstance(path, exp.JSONPath) else []
-    keys = [p for p in parts if not isinstance(p, exp.JSONPathRoot)]
-    if len(keys) == 1 and isinstance(keys[0], exp.JSONPathKey) and isinstance(keys[0].this, str):
-        return keys[0].this
-    return None
-
-
-def _quote(value: str) -> str:
-    """A Search API string literal: single quotes, with `\\` and `'` escaped."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

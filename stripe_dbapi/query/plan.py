@@ -1,7 +1,7 @@
 """What the planner decides, as values: Scans made of Stripe calls, and the engine's SQL.
 
-A Plan is pure data. `fetch.py` executes its scans, `engine.py` runs its SQL, and
-`explain_rows` renders it for `EXPLAIN` without calling Stripe.
+A Plan is pure data. `scan/` executes its scans, `engine.py` runs its SQL, and
+`explain.py` renders it for `EXPLAIN` without calling Stripe.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
-from stripe_dbapi.http import PAGE_SIZE, page_limit
+from stripe_dbapi.stripe_api import PAGE_SIZE, page_limit
 
 CallKind = Literal["list", "retrieve", "search"]
 
@@ -19,7 +19,7 @@ CallKind = Literal["list", "retrieve", "search"]
 class Call:
     """One Stripe request sequence: a paged list, a retrieve, or a paged search.
 
-    `fill` gives column values the rows of this call are known to have but Stripe does
+    `filled` gives column values the rows of this call are known to have but Stripe does
     not return (a filter-only column's value, the parent key of a nested list). `slice`
     names the range parameter (`created`) a list call may be split on into time slices
     fetched in parallel (see `slicing.py`); None when it is read sequentially.
@@ -29,7 +29,7 @@ class Call:
     path: str
     params: tuple[tuple[str, str], ...] = ()
     max_rows: int | None = None
-    fill: tuple[tuple[str, str], ...] = ()
+    filled: tuple[tuple[str, str], ...] = ()
     slice: str | None = None
 
     def describe(self) -> str:
@@ -81,9 +81,12 @@ class Scan:
     fanout: FanOut | None = None
     pushed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Each predicate of the scan and how its calls express it: "exact", "widened" (a
+    # superset is fetched) or "dropped" (left to the engine). See query/calls.py.
+    predicates: tuple[tuple[str, str], ...] = ()
 
     @property
-    def raw_name(self) -> str:
+    def stream_name(self) -> str:
         """The name the engine registers this scan's Arrow stream under."""
         return f"__stripe_scan_{self.index}"
 
@@ -96,54 +99,5 @@ class Plan:
     scans: tuple[Scan, ...]
     explain: bool = False
     engine_work: tuple[str, ...] = ()
-    rescans: bool = False  # the engine reads a scan more than once (PIVOT): materialize it
+    reads_twice: bool = False  # the engine reads a scan more than once (PIVOT): materialize it
     row_wise: bool = False  # filters and projections of one scan: run page by page
-
-
-EXPLAIN_COLUMNS = ("step", "table", "request", "pages", "detail")
-
-
-def explain_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
-    """One row per Stripe call (or fan-out), then one for what the engine still does."""
-    rows: list[tuple[str, str, str, str, str]] = []
-
-    def add_scan(scan: Scan, step: str) -> None:
-        detail = "; ".join((*(f"pushed: {p}" for p in scan.pushed), *scan.notes))
-        if scan.fanout is not None:
-            f = scan.fanout
-            add_scan(f.parent, f"{step}.parent")
-            where = "path" if f.in_path else f"param {f.param}"
-            how = f"fan-out: one call per {f.parent.table}.id in the {where}"
-            if f.embedded:
-                how = (
-                    f"fan-out: rows read from each {f.parent.table} row's embedded "
-                    f"`{f.embedded}` list; one call per {f.parent.table}.id in the {where} "
-                    "only where that list is truncated (has_more)"
-                )
-            rows.append(
-                (
-                    step,
-                    scan.table,
-                    f.template.describe(),
-                    "per parent" if not f.embedded else "per truncated parent",
-                    how + (f"; {detail}" if detail else ""),
-                )
-            )
-            return
-        if not scan.calls:
-            rows.append((step, scan.table, "(none)", "0", detail or "no Stripe call needed"))
-        for call in scan.calls:
-            text = detail
-            if call.slice:
-                sliced = (
-                    f"parallel: after the first page, split into {call.slice} slices "
-                    f"({call.slice}[gte]=a&{call.slice}[lt]=b) fetched concurrently"
-                )
-                text = f"{detail}; {sliced}" if detail else sliced
-            rows.append((step, scan.table, call.describe(), call.pages(), text))
-
-    for scan in plan.scans:
-        add_scan(scan, f"scan {scan.index}")
-    work = "; ".join(plan.engine_work) if plan.engine_work else "returns the rows"
-    rows.append(("engine", "", "DuckDB", "", f"{work}. SQL: {plan.sql}"))
-    return rows

@@ -26,28 +26,25 @@ is the original range below the first page, so the rows are exactly a sequential
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from stripe_dbapi.exceptions import OperationalError
-from stripe_dbapi.http import PAGE_SIZE, StripeClient
-from stripe_dbapi.plan import Call
+from stripe_dbapi._typing import Rows
+from stripe_dbapi.client import StripeClient
+from stripe_dbapi.exceptions import Error, OperationalError
+from stripe_dbapi.query.plan import Call
+from stripe_dbapi.scan.pool import Item, Spawn, Task
+from stripe_dbapi.stripe_api import PAGE_SIZE
 
-Rows = list[dict[str, Any]]
+logger = logging.getLogger(__name__)
+
 Params = tuple[tuple[str, str], ...]
 
 ROWS_PER_PIECE = 400  # about four pages per piece before it is looked at again
 SPLIT_PAGES = 3  # a piece splits when more than this many pages seem left in it
 GROWTH = 1.5
-
-
-@dataclass(frozen=True)
-class Spawn:
-    """Work a task hands back to the pool: more tasks to run concurrently."""
-
-    tasks: tuple[Callable[[], Iterator[Any]], ...]
 
 
 def range_bounds(params: Sequence[tuple[str, str]], param: str) -> tuple[int, int | None, Params]:
@@ -116,42 +113,113 @@ def sliced_pages(
     call: Call,
     param: str,
     max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
-) -> Callable[[], Iterator[Any]]:
+    sink: Callable[[Rows], Iterator[Item]],
+) -> Task:
     """A pool task that scans `call` in parallel `param` slices; pages go through `sink`."""
     lo, hi, rest = range_bounds(call.params, param)
+    scan = _Slicing(client, call, param, max_pieces, sink, rest)
 
-    def first() -> Iterator[Any]:
-        yield from _piece(client, call, call.params, None, lo, param, max_pieces, sink, rest)
+    def first() -> Iterator[Item]:
+        yield from scan.piece(call.params, None, lo, client.list_pages(call.path, call.params))
 
     return first
 
 
-def _piece(
-    client: StripeClient,
-    call: Call,
-    params: Params,
-    after: str | None,
-    lo: int,
-    param: str,
-    max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
-    rest: Params,
-) -> Iterator[Any]:
-    pages = client.list_pages(call.path, params, starting_after=after)
-    hi = range_bounds(params, param)[1]
-    try:
-        for page in pages:
-            _check_range(call.path, page, param, lo, hi)
-            yield from sink(page)
-            split = _split_point(page, lo, param)
-            if split is not None:
-                oldest, last, density = split
-                cut = pieces(lo, oldest + 1, density, max_pieces)
-                yield Spawn(_spawn(client, call, cut, last, param, max_pieces, sink, rest))
+class _Slicing:
+    """One sliced scan: the call, its range parameter, and where its pages go."""
+
+    def __init__(
+        self,
+        client: StripeClient,
+        call: Call,
+        param: str,
+        max_pieces: int,
+        sink: Callable[[Rows], Iterator[Item]],
+        rest: Params,
+    ) -> None:
+        self.client, self.call, self.param = client, call, param
+        self.max_pieces, self.sink, self.rest = max_pieces, sink, rest
+        self.accepted = False  # the server has answered a request carrying slice bounds
+
+    def piece(
+        self, params: Params, after: str | None, lo: int, pages: Iterator[Rows]
+    ) -> Iterator[Item]:
+        """Rows through one piece; split what is left below a dense page."""
+        hi = range_bounds(params, self.param)[1]
+        try:
+            for page in pages:
+                _check_range(self.call.path, page, self.param, lo, hi)
+                yield from self.sink(page)
+                split = _split_point(page, lo, self.param)
+                if split is not None:
+                    yield from self._split(lo, *split)
+                    return
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # a generator: stops paging
+
+    def _split(self, lo: int, oldest: int, last: str, density: float) -> Iterator[Item]:
+        """What is left below a full page: the rest of its oldest second (after the cursor)
+        and everything older, cut into pieces, newest first; the newest is read here."""
+        cut = pieces(lo, oldest + 1, density, self.max_pieces)
+        newest = slice_params(self.rest, self.param, *cut[0])
+        pages: Iterator[Rows] = self.client.list_pages(self.call.path, newest, starting_after=last)
+        if not self.accepted:
+            probed = self._probe(pages)
+            if probed is None:
+                yield from self._sequential(last)
                 return
-    finally:
-        pages.close()  # a generator: stops paging
+            pages = probed
+        tasks = []
+        for a, b in cut[1:]:
+            params = slice_params(self.rest, self.param, a, b)
+
+            def task(params: Params = params, a: int = a) -> Iterator[Item]:
+                pages = self.client.list_pages(self.call.path, params)
+                yield from self.piece(params, None, a, pages)
+
+            tasks.append(task)
+        if tasks:
+            yield Spawn(tuple(tasks))
+        yield from self.piece(newest, last, cut[0][0], pages)
+
+    def _probe(self, pages: Iterator[Rows]) -> Iterator[Rows] | None:
+        """`pages` with its first request answered, or None when the server rejects the
+        slice bounds: they are the driver's own parameters, added only to go faster, so a
+        server without them (an emulator) is read in sequence instead of failing."""
+        try:
+            first = next(pages, None)
+        except Error as exc:
+            if not _rejects(exc, self.param):
+                raise
+            logger.warning(
+                "GET %s rejects %s ranges (%s); reading it in sequence without slices",
+                self.call.path,
+                self.param,
+                exc.message,
+            )
+            return None
+        self.accepted = True
+        return itertools.chain([] if first is None else [first], pages)
+
+    def _sequential(self, last: str) -> Iterator[Item]:
+        """The rest of the call as a sequential scan would read it: after `last`."""
+        pages = self.client.list_pages(self.call.path, self.call.params, starting_after=last)
+        try:
+            for page in pages:
+                yield from self.sink(page)
+        finally:
+            pages.close()
+
+
+def _rejects(exc: Error, param: str) -> bool:
+    """True when a 400 names the slice parameter (`Unexpected created`, parameter_unknown)."""
+    if exc.http_status != 400:
+        return False
+    return exc.code in ("parameter_unknown", "parameter_invalid_integer") or (
+        param in (exc.message or "")
+    )
 
 
 def _check_range(path: str, page: Rows, param: str, lo: int, hi: int | None) -> None:
@@ -184,27 +252,3 @@ def _split_point(page: Rows, lo: int, param: str) -> tuple[int, str, float] | No
     if density * (oldest - lo) <= SPLIT_PAGES * PAGE_SIZE:
         return None
     return oldest, last, density
-
-
-def _spawn(
-    client: StripeClient,
-    call: Call,
-    cut: list[tuple[int, int]],
-    last: str,
-    param: str,
-    max_pieces: int,
-    sink: Callable[[Rows], Iterator[Any]],
-    rest: Params,
-) -> tuple[Callable[[], Iterator[Any]], ...]:
-    # What is left below a full page: the rest of its oldest second (after the cursor)
-    # and everything older, cut into `cut`, newest piece first.
-    tasks = []
-    for i, (a, b) in enumerate(cut):
-        params = slice_params(rest, param, a, b)
-        after = last if i == 0 else None  # only the newest piece holds the cursor's second
-
-        def task(params: Params = params, after: str | None = after, a: int = a) -> Iterator[Any]:
-            yield from _piece(client, call, params, after, a, param, max_pieces, sink, rest)
-
-        tasks.append(task)
-    return tuple(tasks)

@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 
 from sqlglot import exp
 
-from stripe_dbapi import pushdown
+from stripe_dbapi.catalog.model import DIALECT
+from stripe_dbapi.query import pushdown
 
 
 def derived_predicates(
@@ -40,8 +41,8 @@ def derived_predicates(
                 derived = _transfer(pred, x_col, y_col)
                 if derived is not None:
                     note = (
-                        f"join pushdown: {derived.sql('duckdb')} follows from "
-                        f"{pred.sql('duckdb')} and {eq.sql('duckdb')}"
+                        f"join pushdown: {derived.sql(DIALECT)} follows from "
+                        f"{pred.sql(DIALECT)} and {eq.sql(DIALECT)}"
                     )
                     out.append((scans[y], derived, note))
     return out

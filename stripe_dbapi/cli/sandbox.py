@@ -1,7 +1,9 @@
-"""`serve`: run the sandbox from a terminal until Ctrl-C.
+"""`sandbox serve`: run the sandbox from a terminal until Ctrl-C.
 
 The main CLI mounts it as `stripe-dbapi sandbox serve` through `register(subparsers)`;
-`python -m stripe_dbapi.sandbox serve` runs it on its own.
+`python -m stripe_dbapi.sandbox serve` runs the same command (`sandbox/__main__.py`). It
+lives with the other commands, not in `sandbox/`, so that the sandbox package stays a
+library that knows nothing of the command line.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from stripe_dbapi.exceptions import InterfaceError, OperationalError
@@ -92,13 +93,6 @@ def serve(
     finally:
         srv.stop()
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m stripe_dbapi.sandbox serve [...]` is `stripe-dbapi sandbox serve [...]`."""
-    from stripe_dbapi.cli import main as cli_main
-
-    return cli_main(["sandbox", *(sys.argv[1:] if argv is None else argv)])
 
 
 def _positive(text: str) -> float:

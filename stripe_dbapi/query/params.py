@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from stripe_dbapi.catalog.model import DIALECT
 from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
 
 
@@ -137,7 +138,7 @@ def _in_text_order(tree: exp.Expr, holders: list[exp.Placeholder]) -> list[exp.P
     for holder, mark in zip(holders, marks):
         holder.set("this", mark)
     try:
-        text = tree.sql(dialect="duckdb")
+        text = tree.sql(dialect=DIALECT)
     finally:
         for holder in holders:
             holder.set("this", None)

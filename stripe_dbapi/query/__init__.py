@@ -1,0 +1,1 @@
+"""Pure planning: SQL + catalog + parameters → Plan. No client, engine, HTTP or DuckDB."""

@@ -1,0 +1,281 @@
+"""SQL + catalog → Plan. Pure: no network, no engine.
+
+The passes, in order: the statement gate (`statement.py`) parses one read-only query;
+parameters are bound as typed literals (`params.py`); every Stripe table reference becomes
+a scan (`analysis.table_refs`); a qualified copy tells what the query says about each scan
+(`analysis.analyse`); `pushdown.collect` folds its predicates into per-column bounds, and
+`calls.build` turns those into Stripe calls with a record of what each call expresses
+exactly. LIMIT goes to Stripe, and a query runs page by page, only from that record. The
+SQL handed to the engine is the user's query with each table reference replaced by a typed
+projection over the scan's Arrow stream, so column names, functions and semantics stay
+DuckDB's, and the engine re-applies every predicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from stripe_dbapi import typemap
+from stripe_dbapi.catalog.model import DIALECT, Catalog, Table
+from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
+from stripe_dbapi.query import analysis, calls, pushdown, rewrites, search, statement
+from stripe_dbapi.query import params as sqlparams
+from stripe_dbapi.query.analysis import ScanFacts, TableRef
+from stripe_dbapi.query.calls import Calls, Exactness
+from stripe_dbapi.query.plan import Plan, Scan
+from stripe_dbapi.query.statement import TOO_DEEP
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_NOTE = "Pushdown=false: reference read (every row of the table; the engine filters)"
+
+
+def plan_query(
+    sql: str,
+    catalog: Catalog,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    *,
+    use_search: bool = False,
+    pushdown: bool = True,
+    scalars: frozenset[str] = frozenset(),
+    now: float | None = None,
+) -> Plan:
+    """Plan one statement; only PEP 249 errors leave (ProgrammingError, NotSupportedError …).
+
+    `pushdown=False` is the reference mode: each scan reads its whole table (with the
+    table's scan defaults) and the engine does everything else. `scalars` names the
+    engine's scalar functions, the proof a query may run page by page (see analysis);
+    `now` the time a `now()` bound is computed at (unix seconds; default: the clock).
+    """
+    try:
+        return _plan(sql, catalog, params, use_search, pushdown, scalars, now)
+    except Error:
+        raise
+    except RecursionError:
+        # sqlglot walks trees recursively: a pathologically nested query that parsed may
+        # still exhaust the stack later, and must fail as a query error.
+        raise ProgrammingError(TOO_DEEP) from None
+    except Exception as exc:
+        # Nothing but PEP 249 errors may leave the driver; this one is a bug to report.
+        raise InternalError(
+            f"stripe_dbapi could not plan this query ({type(exc).__name__}: {exc}); "
+            "please report it with the query."
+        ) from exc
+
+
+def _plan(
+    sql: str,
+    catalog: Catalog,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    use_search: bool,
+    pushdown_on: bool,
+    scalars: frozenset[str],
+    now: float | None,
+) -> Plan:
+    if not isinstance(sql, str):
+        raise ProgrammingError(f"The query must be a string, not {type(sql).__name__}.")
+    explain, sql = statement.split_explain(sql)
+    tree = statement.parse(sql)
+    sqlparams.bind(tree, params)
+    refs = analysis.table_refs(tree, catalog)
+    rewrites.json_arrows_in_arguments(tree)
+    analysis.tag_integers(tree)
+    found = analysis.analyse(tree, refs, catalog, scalars)
+    if found.ok:
+        analysis.as_timestamps(tree, found.seconds)
+    else:
+        rewrites.unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
+    row_wise = pushdown_on and len(refs) == 1 and analysis.is_row_wise(tree, scalars)
+    now = time.time() if now is None else now
+    scans = tuple(
+        _plan_scan(i, ref, found.facts.get(i), catalog, use_search, now)
+        if pushdown_on
+        else _reference_scan(i, ref, found.facts.get(i), catalog)
+        for i, ref in enumerate(refs)
+    )
+    for ref, scan in zip(refs, scans):
+        ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
+    work = _engine_work(tree)
+    if row_wise:
+        work = (*work, "runs on each page as it arrives")
+    reads_twice = tree.find(exp.Pivot) is not None
+    return Plan(
+        tree.sql(DIALECT),
+        scans,
+        explain=explain,
+        engine_work=work,
+        reads_twice=reads_twice,
+        row_wise=row_wise,
+    )
+
+
+# -- scans -------------------------------------------------------------------------------------
+
+
+def _plan_scan(
+    index: int,
+    ref: TableRef,
+    facts: ScanFacts | None,
+    catalog: Catalog,
+    use_search: bool,
+    now: float,
+) -> Scan:
+    table = catalog.tables[ref.table]
+    facts = facts or ScanFacts(all_columns=True)
+    pushable = _pushable(table)
+    bounds, used = pushdown.collect(facts.predicates, ref.alias, pushable, now)
+    built = calls.build(table, catalog, bounds)
+    statuses = [_status(built.exactness(column), widened) for column, widened in used]
+    if use_search:
+        searched = search.search_calls(
+            table, ref.alias, facts.predicates, statuses, built, pushable
+        )
+        if searched is not None:
+            built, statuses = searched
+    _check_filter_only(table, built, facts)
+    # LIMIT goes to Stripe only when every call carries every predicate of the scope
+    # exactly: a predicate left to the engine (or widened) would filter rows out of the
+    # `limit` newest that Stripe returns, and rows that exist would be missing.
+    if facts.limit is not None and facts.limit_ok and all(s == "exact" for s in statuses):
+        built = calls.with_limit(built, facts.limit)
+    return _scan(index, ref, table, _needed_columns(table, facts), built, facts, statuses)
+
+
+def _reference_scan(
+    index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog
+) -> Scan:
+    """Pushdown=false: the table read whole, every column, its scan defaults only.
+
+    A child table is still read through its parent (a fan-out), as a full scan of it
+    would be; one that Stripe lists only for a given parent key keeps that key's
+    equality, since there is no whole table to read.
+    """
+    table = catalog.tables[ref.table]
+    parent = table.parent
+    bounds: dict[str, pushdown.Bounds] = {}
+    if parent is not None and (parent.table is None or catalog.get(parent.table) is None):
+        predicates = facts.predicates if facts is not None else []
+        found, _ = pushdown.collect(predicates, ref.alias, _pushable(table), 0.0)
+        key = parent.column.lower()
+        if key in found and found[key].values is not None:
+            bounds[key] = pushdown.Bounds(values=found[key].values)
+    built = calls.build(table, catalog, bounds)
+    built = replace(built, notes=(REFERENCE_NOTE, *built.notes))
+    return _scan(index, ref, table, table.column_names, built, ScanFacts(), [])
+
+
+def _status(sent: Exactness, widened: bool) -> Exactness:
+    """A predicate's exactness: how its column is sent, at best widened when its bound is."""
+    return "widened" if widened and sent == "exact" else sent
+
+
+def _scan(
+    index: int,
+    ref: TableRef,
+    table: Table,
+    columns: tuple[str, ...],
+    built: Calls,
+    facts: ScanFacts,
+    statuses: list[Exactness],
+) -> Scan:
+    record = tuple((p.sql(DIALECT), s) for p, s in zip(facts.predicates, statuses))
+    return Scan(
+        index=index,
+        table=table.name,
+        alias=ref.alias,
+        columns=columns,
+        calls=built.calls,
+        fanout=built.fanout,
+        pushed=tuple(dict.fromkeys(text for text, s in record if s != "dropped")),
+        notes=tuple(dict.fromkeys([*facts.notes, *built.notes])),
+        predicates=record,
+    )
+
+
+def _pushable(table: Table) -> dict[str, str]:
+    """The lower-cased columns a call may constrain, with their catalog types."""
+    out = {
+        f.column.lower(): column.type
+        for f in table.filters
+        if (column := table.column(f.column)) is not None
+    }
+    parent_column = table.column(table.parent.column) if table.parent is not None else None
+    if parent_column is not None:
+        out.setdefault(parent_column.name.lower(), parent_column.type)
+    if table.retrieve_path:
+        out["id"] = "VARCHAR"
+    return out
+
+
+def _needed_columns(table: Table, facts: ScanFacts) -> tuple[str, ...]:
+    if facts.all_columns:
+        return table.column_names
+    wanted = facts.columns | {"id"}
+    return tuple(c.name for c in table.columns if c.name.lower() in wanted)
+
+
+def _check_filter_only(table: Table, built: Calls, facts: ScanFacts) -> None:
+    """A filter-only column holds a value only where every call fills it (its own `=`/IN
+    value, or the parent key of a fan-out); compared, grouped or joined on anywhere else it
+    would silently match nothing, so that is an error instead."""
+    if built.kind == "none":
+        return
+    filled = _filled_by_every_call(built)
+    for column in table.columns:
+        name = column.name.lower()
+        if column.filter_only and name in facts.compared and name not in filled:
+            raise ProgrammingError(
+                f"`{table.name}.{column.name}` is a filter-only column (Stripe does not "
+                "return it): it can only be compared with constants, = or IN, in WHERE."
+            )
+
+
+def _filled_by_every_call(built: Calls) -> set[str]:
+    if built.fanout is not None:
+        fan = built.fanout
+        return {fan.column.lower()} | {name.lower() for name, _ in fan.template.filled}
+    sets = [{name.lower() for name, _ in call.filled} for call in built.calls]
+    return set.intersection(*sets) if sets else set()
+
+
+# -- the engine's SQL --------------------------------------------------------------------------
+
+
+def _scan_relation(scan: Scan, table: Table, alias: str) -> exp.Expr:
+    """`(SELECT <typed columns> FROM __stripe_scan_N) AS alias`."""
+    parts = []
+    for name in scan.columns:
+        column = table.column(name)
+        assert column is not None
+        quoted = typemap.quote_ident(column.name)
+        cast = typemap.rule(column.type).cast.format(quoted)
+        parts.append(cast if cast == quoted else f"{cast} AS {quoted}")
+    inner = sqlglot.parse_one(
+        f"SELECT {', '.join(parts)} FROM {typemap.quote_ident(scan.stream_name)}",
+        dialect=DIALECT,
+    )
+    return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _engine_work(tree: exp.Expr) -> tuple[str, ...]:
+    work = []
+    if tree.find(exp.Join):
+        work.append("joins")
+    if tree.find(exp.Where):
+        work.append("re-applies every filter")
+    if tree.find(exp.Group) or tree.find(exp.AggFunc):
+        work.append("aggregates")
+    if tree.find(exp.Window):
+        work.append("window functions")
+    if tree.find(exp.Order):
+        work.append("sorts")
+    if tree.find(exp.Limit):
+        work.append("limits")
+    return tuple(work)
