@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 Params = Sequence[tuple[str, str]]
 
+
 class StripeClient:
     """A requests session bound to one Stripe account and API version."""
 
@@ -151,8 +152,12 @@ class StripeClient:
         max_rows: int | None = None,
         page_size: int = PAGE_SIZE,
         starting_after: str | None = None,
+        paginated: bool = True,
     ) -> Generator[list[dict[str, Any]], None, None]:
         """Each page of a list endpoint, newest first, until `has_more` is false.
+
+        An unpaginated list (`paginated=False`: Stripe answers `parameter_unknown` to
+        `limit` there) is one request without `limit` or cursor, and its page every row.
 
         `starting_after` resumes after that object (a parallel scan continues a slice from
         the last row it has seen). Stops once `max_rows` rows were yielded. A page whose
@@ -160,6 +165,11 @@ class StripeClient:
         partial list would both be wrong.
         """
         base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
+        if not paginated:
+            data = _page_data(path, self.get(path, base))
+            if data:
+                yield data if max_rows is None else data[:max_rows]
+            return
         after = starting_after
         seen_cursors: set[str] = set()
         remaining = max_rows

@@ -32,7 +32,6 @@ _PASS_THROUGH_SCHEMAS = {"information_schema", "pg_catalog"}
 _META_KEY = "stripe_scan"
 
 
-
 @dataclass
 class TableRef:
     node: exp.Table
@@ -70,7 +69,6 @@ def table_refs(tree: exp.Expr, catalog: Catalog) -> list[TableRef]:
         node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         refs.append(TableRef(node=node, table=name, alias=alias))
     return refs
-
 
 
 @dataclass
@@ -329,9 +327,7 @@ def _is_stamp(column: exp.Column, scope: Scope, refs: list[TableRef], catalog: C
             return found is not None and found.type == TIMESTAMP
         if not isinstance(source, Scope) or not isinstance(source.expression, exp.Select):
             return False
-        inner = next(
-            (s for s in source.expression.selects if s.alias_or_name == column.name), None
-        )
+        inner = next((s for s in source.expression.selects if s.alias_or_name == column.name), None)
         if isinstance(inner, exp.Alias):
             inner = inner.this
         if not isinstance(inner, exp.Column):

@@ -2,7 +2,12 @@
 
 This is where Stripe's request shapes live: list paths with their parent key, `param=v`
 and `param[gte]=n`, one call per IN value, retrieves by id, fan-out over a parent table,
-scan defaults, required parameters. `build` returns a frozen `Calls` value that records,
+scan defaults, required parameters. It follows the catalog's record of Stripe's contract:
+no `limit` where a list takes none (`Table.paginated`), only values a parameter accepts
+(`Filter.values`; any other is left to the engine), required parameters counted as given
+by scan defaults (`Table.missing_required`), one call per value of a `scan_union`
+(`prices`: active and inactive), and `expand[]` for the includable columns a scan reads
+(`Column.includable`). `build` returns a frozen `Calls` value that records,
 for every constrained column, how *every* call of the scan expresses it:
 
 - "exact": each call sends the column's whole constraint, so each call's rows are exactly
@@ -50,15 +55,29 @@ class Calls:
         return self.sent.get(column, "dropped")
 
 
-def build(table: Table, catalog: Catalog, bounds: dict[str, pushdown.Bounds]) -> Calls:
-    """The fewest calls that cover `bounds`, with no LIMIT (see `with_limit`)."""
+def build(
+    table: Table,
+    catalog: Catalog,
+    bounds: dict[str, pushdown.Bounds],
+    columns: tuple[str, ...] = (),
+) -> Calls:
+    """The fewest calls that cover `bounds`, with no LIMIT (see `with_limit`).
+
+    `columns` are those the scan reads: the includable ones among them are expanded.
+    """
     if any(b.empty for b in bounds.values()):
         sent: dict[str, Exactness] = dict.fromkeys(bounds, "exact")
         return Calls(kind="none", sent=sent, notes=("no row can match: no Stripe call",))
-    retrieve = _retrieve_calls(table, bounds)
+    includes = tuple(c for c in table.includable if c in columns)
+    retrieve = _retrieve_calls(table, bounds, includes)
     if retrieve is not None:
         return retrieve
-    return _list_calls(table, catalog, bounds)
+    return _list_calls(table, catalog, bounds, includes)
+
+
+def _expand(includes: tuple[str, ...], on_list: bool) -> Params:
+    """`expand[]` for includable fields: `data.<field>` on a list, `<field>` on a retrieve."""
+    return [("expand[]", f"data.{c}" if on_list else c) for c in includes]
 
 
 def with_limit(calls: Calls, max_rows: int) -> Calls:
@@ -84,7 +103,9 @@ def _limited(call: Call, max_rows: int) -> Call:
 # -- retrieves ---------------------------------------------------------------------------------
 
 
-def _retrieve_calls(table: Table, bounds: dict[str, pushdown.Bounds]) -> Calls | None:
+def _retrieve_calls(
+    table: Table, bounds: dict[str, pushdown.Bounds], includes: tuple[str, ...]
+) -> Calls | None:
     """One retrieve per id (and parent key, when the path needs one), or None."""
     ids = _values(bounds, "id")
     path = table.retrieve_path
@@ -107,7 +128,7 @@ def _retrieve_calls(table: Table, bounds: dict[str, pushdown.Bounds]) -> Calls |
             if key is not None and parent is not None:
                 filled = filled.replace("{" + parent.column + "}", quote(str(key), safe=""))
                 fill = ((parent.column, str(key)),)
-            calls.append(Call("retrieve", filled, (), None, fill))
+            calls.append(Call("retrieve", filled, tuple(_expand(includes, False)), None, fill))
     return Calls(tuple(calls), kind="retrieve", sent=sent)
 
 
@@ -122,6 +143,7 @@ class _ListParams:
     expansions: list[tuple[str, list[str]]] = field(default_factory=list)  # IN lists
     sent: dict[str, Exactness] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    impossible: bool = False  # a constraint no call can express matches no row
 
     def choices(self) -> list[Params]:
         """One parameter list per call: the product of the expanded IN lists."""
@@ -129,24 +151,37 @@ class _ListParams:
         return [list(combo) for combo in itertools.product(*lists)]
 
 
-def _list_calls(table: Table, catalog: Catalog, bounds: dict[str, pushdown.Bounds]) -> Calls:
+def _list_calls(
+    table: Table,
+    catalog: Catalog,
+    bounds: dict[str, pushdown.Bounds],
+    includes: tuple[str, ...],
+) -> Calls:
     params = _list_params(table, bounds)
-    if params is None:
+    if params is None or params.impossible:
         sent: dict[str, Exactness] = dict.fromkeys(bounds, "exact")
-        return Calls(kind="none", sent=sent, notes=("the ranges cannot all hold: no Stripe call",))
+        note = "the ranges cannot all hold: no Stripe call"
+        if params is not None:
+            note = f"{params.notes[-1]}: no Stripe call"
+        return Calls(kind="none", sent=sent, notes=(note,))
     parent = table.parent
     parent_values = _values(bounds, parent.column) if parent is not None else None
     if parent_values is not None and len(parent_values) * len(params.choices()) > MAX_CALLS:
         _drop_expansions(table, params, len(parent_values))
     too_many = parent_values is not None and len(parent_values) * len(params.choices()) > MAX_CALLS
-    if parent is not None and parent_values is not None and too_many and _can_fan_out(table, catalog):
+    if (
+        parent is not None
+        and parent_values is not None
+        and too_many
+        and _can_fan_out(table, catalog)
+    ):
         params.notes.append(
             f"{parent.column} IN ({len(parent_values)} values) left to the engine: more than "
             f"{MAX_CALLS} calls; fan-out over {parent.table} instead"
         )
         parent_values = None
     if parent is not None and parent_values is None:
-        return _fanout(table, catalog, params)
+        return _fanout(table, catalog, params, includes)
     keys = sorted(parent_values, key=str) if parent_values is not None else [None]
     choices = params.choices()
     if len(keys) * len(choices) > MAX_CALLS:
@@ -162,10 +197,11 @@ def _list_calls(table: Table, catalog: Catalog, bounds: dict[str, pushdown.Bound
                 Call(
                     "list",
                     path,
-                    tuple(params.fixed + extra + combo),
+                    tuple(params.fixed + extra + combo + _expand(includes, True)),
                     None,
                     tuple(_fills(table, params.fixed) + extra_fill + _fills(table, combo)),
                     _slice_param(table),
+                    table.paginated,
                 )
             )
     if parent is not None and parent_values is not None:
@@ -204,6 +240,27 @@ def _list_params(table: Table, bounds: dict[str, pushdown.Bounds]) -> _ListParam
             if not kept:
                 return None
         values = sorted((pushdown.value_text(v) for v in kept), key=str)
+        refused = [v for v in values if not f.accepts(v)]
+        if refused and _is_filter_only(table, f.param):
+            # Rows carry the value their call was listed with, and no call can be listed
+            # with a value Stripe does not take: such a value matches no row.
+            values = [v for v in values if f.accepts(v)]
+            out.notes.append(
+                f"{f.column} = '{refused[0]}' matches no row: Stripe's `{f.param}` takes "
+                f"only {', '.join(f.values or ())}"
+            )
+            if not values:
+                out.impossible = True
+                return out
+        elif refused:
+            # Stripe answers 400 to a value its list does not take: the list is read
+            # without this filter (a superset) and the engine applies the predicate.
+            out.sent[name] = "dropped"
+            out.notes.append(
+                f"{f.column} = '{refused[0]}' left to the engine: Stripe's `{f.param}` "
+                f"takes only {', '.join(f.values or ())}"
+            )
+            continue
         if len(values) == 1:
             out.fixed.append((f.param, values[0]))
         elif len(values) > MAX_CALLS:
@@ -221,7 +278,17 @@ def _list_params(table: Table, bounds: dict[str, pushdown.Bounds]) -> _ListParam
         if name not in sent_params:
             out.fixed.append((name, default))
             out.notes.append(f"scan default {name}={default}")
-    missing = [r for r in table.required if r not in sent_params and r != parent_param]
+    union = table.scan_union
+    if union is not None and union.param not in sent_params:
+        # Stripe's plain list hides rows no single value shows: one call per value, the
+        # scan's rows de-duplicated by id.
+        out.expansions.append((union.param, list(union.values)))
+        out.notes.append(
+            "union of "
+            + " and ".join(f"{union.param}={v}" for v in union.values)
+            + f": {union.why}"
+        )
+    missing = table.missing_required(sent_params)
     if missing:
         columns = ", ".join(f"`{_column_for(table, r)}`" for r in missing)
         raise ProgrammingError(
@@ -238,8 +305,8 @@ def _drop_expansions(table: Table, params: _ListParams, keys: int) -> None:
     expanded; of the others, the first one is, and the rest go to the engine while the
     product is too large or a second one would multiply the calls.
     """
-    must = [e for e in params.expansions if _is_filter_only(table, e[0])]
-    may = [e for e in params.expansions if not _is_filter_only(table, e[0])]
+    must = [e for e in params.expansions if _is_filter_only(table, e[0]) or _is_union(table, e[0])]
+    may = [e for e in params.expansions if e not in must]
     kept = list(must)
     for expansion in may:
         product = keys * len(expansion[1])
@@ -252,6 +319,10 @@ def _drop_expansions(table: Table, params: _ListParams, keys: int) -> None:
         params.sent[column.lower()] = "dropped"
         params.notes.append(f"IN on {column} left to the engine (one IN list is expanded)")
     params.expansions = [e for e in params.expansions if e in kept]
+
+
+def _is_union(table: Table, param: str) -> bool:
+    return table.scan_union is not None and table.scan_union.param == param
 
 
 def _values(bounds: Mapping[str, pushdown.Bounds], column: str) -> set[Any] | None:
@@ -295,7 +366,9 @@ def _can_fan_out(table: Table, catalog: Catalog) -> bool:
     return parent is not None and parent.table is not None and catalog.get(parent.table) is not None
 
 
-def _fanout(table: Table, catalog: Catalog, params: _ListParams) -> Calls:
+def _fanout(
+    table: Table, catalog: Catalog, params: _ListParams, includes: tuple[str, ...]
+) -> Calls:
     """One child call per parent row: the parent scanned whole, its ids put in the template."""
     parent = table.parent
     assert parent is not None
@@ -306,27 +379,20 @@ def _fanout(table: Table, catalog: Catalog, params: _ListParams) -> Calls:
         )
     assert parent.table is not None
     parent_table = catalog.tables[parent.table]
-    parent_scan = Scan(
-        index=-1,
-        table=parent_table.name,
-        alias=parent_table.name,
-        columns=("id",),
-        calls=(
-            Call(
-                "list",
-                parent_table.list_path,
-                tuple(parent_table.defaults.items()),
-                slice=_slice_param(parent_table),
-            ),
-        ),
-    )
     in_path = parent.in_ == "path"
-    path = table.list_path.replace("{" + parent.param + "}", "{key}") if in_path else table.list_path
+    path = (
+        table.list_path.replace("{" + parent.param + "}", "{key}") if in_path else table.list_path
+    )
     extra = [] if in_path else [(parent.param, "{key}")]
     choices = params.choices()
     if len(choices) > 1:
         # One template per fan-out: an expanded IN list would multiply every parent's call.
         for param, _ in params.expansions:
+            if _is_union(table, param):
+                raise ProgrammingError(
+                    f"`{table.name}` is read as a union of calls and has no single call to "
+                    f"fan out over {parent.table}; give `{parent.column}`."
+                )
             column = _column_for(table, param)
             if _is_filter_only(table, param):
                 raise ProgrammingError(
@@ -340,19 +406,51 @@ def _fanout(table: Table, catalog: Catalog, params: _ListParams) -> Calls:
     template = Call(
         "list",
         path,
-        tuple(params.fixed + extra + choices[0]),
+        tuple(params.fixed + extra + choices[0] + _expand(includes, True)),
         None,
         tuple(_fills(table, params.fixed) + _fills(table, choices[0])),
         _slice_param(table),
+        table.paginated,
     )
     unfiltered = not params.fixed and not choices[0]
     embedded = _embedded_field(parent_table, table) if unfiltered else None
+    parent_scan = Scan(
+        index=-1,
+        table=parent_table.name,
+        alias=parent_table.name,
+        columns=("id",),
+        calls=_whole_table_calls(parent_table, embedded),
+    )
     fanout = FanOut(parent_scan, template, parent.param, in_path, parent.column, embedded)
     return Calls(fanout=fanout, kind="list", sent=params.sent, notes=tuple(params.notes))
 
 
+def _whole_table_calls(table: Table, embedded: str | None) -> tuple[Call, ...]:
+    """The calls that read every row of `table` (a fan-out's parent): its scan defaults,
+    one call per value of its `scan_union`, and `expand[]` of the `embedded` child list
+    when Stripe returns it only expanded (`charges.refunds`)."""
+    fixed: Params = list(table.defaults.items())
+    if embedded is not None and table.column(embedded) is not None and embedded in table.includable:
+        fixed += _expand((embedded,), True)
+    union = table.scan_union
+    combos: list[Params] = [[(union.param, v)] for v in union.values] if union else [[]]
+    return tuple(
+        Call(
+            "list",
+            table.list_path,
+            tuple(fixed + combo),
+            slice=_slice_param(table),
+            paginated=table.paginated,
+        )
+        for combo in combos
+    )
+
+
 def _slice_param(table: Table) -> str | None:
-    """`created` when a list of `table` may be read in parallel time slices (no LIMIT)."""
+    """`created` when a list of `table` may be read in parallel time slices (no LIMIT); never
+    for a list that takes no cursor."""
+    if not table.paginated:
+        return None
     for f in table.filters:
         if f.kind == "range" and f.param == "created" and f.column == "created":
             return "created"

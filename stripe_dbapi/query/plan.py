@@ -22,7 +22,9 @@ class Call:
     `filled` gives column values the rows of this call are known to have but Stripe does
     not return (a filter-only column's value, the parent key of a nested list). `slice`
     names the range parameter (`created`) a list call may be split on into time slices
-    fetched in parallel (see `slicing.py`); None when it is read sequentially.
+    fetched in parallel (see `slicing.py`); None when it is read sequentially. A list call
+    that is not `paginated` (the catalog's `Table.paginated`: Stripe takes no `limit` or
+    cursor there) is one request that returns every row.
     """
 
     kind: CallKind
@@ -31,18 +33,19 @@ class Call:
     max_rows: int | None = None
     filled: tuple[tuple[str, str], ...] = ()
     slice: str | None = None
+    paginated: bool = True
 
     def describe(self) -> str:
         """The first request this call sends, as `GET /v1/…?…` (its page size included)."""
         params = list(self.params)
-        if self.kind != "retrieve":
+        if self.kind != "retrieve" and self.paginated:
             params.append(("limit", str(page_limit(self.max_rows))))
         # Percent-encoded as sent, but leaving the characters that read the same either way.
         query = urlencode(params, safe="[]@:,{}'<>")
         return f"GET {self.path}" + (f"?{query}" if query else "")
 
     def pages(self) -> str:
-        if self.kind == "retrieve":
+        if self.kind == "retrieve" or not self.paginated:
             return "1"
         if self.max_rows is not None and self.max_rows <= PAGE_SIZE:
             return "1"

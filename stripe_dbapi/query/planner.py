@@ -131,7 +131,7 @@ def _plan_scan(
     facts = facts or ScanFacts(all_columns=True)
     pushable = _pushable(table)
     bounds, used = pushdown.collect(facts.predicates, ref.alias, pushable, now)
-    built = calls.build(table, catalog, bounds)
+    built = calls.build(table, catalog, bounds, _needed_columns(table, facts))
     statuses = [_status(built.exactness(column), widened) for column, widened in used]
     if use_search:
         searched = search.search_calls(
@@ -148,9 +148,7 @@ def _plan_scan(
     return _scan(index, ref, table, _needed_columns(table, facts), built, facts, statuses)
 
 
-def _reference_scan(
-    index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog
-) -> Scan:
+def _reference_scan(index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog) -> Scan:
     """Pushdown=false: the table read whole, every column, its scan defaults only.
 
     A child table is still read through its parent (a fan-out), as a full scan of it
@@ -166,7 +164,7 @@ def _reference_scan(
         key = parent.column.lower()
         if key in found and found[key].values is not None:
             bounds[key] = pushdown.Bounds(values=found[key].values)
-    built = calls.build(table, catalog, bounds)
+    built = calls.build(table, catalog, bounds, table.column_names)
     built = replace(built, notes=(REFERENCE_NOTE, *built.notes))
     return _scan(index, ref, table, table.column_names, built, ScanFacts(), [])
 

@@ -57,7 +57,9 @@ class Bounds:
         self.values = {v for v in self.values if isinstance(v, (int, float)) and self._holds(v)}
 
     def _holds(self, value: float) -> bool:
-        if self.low is not None and (value < self.low[0] or (value == self.low[0] and not self.low[1])):
+        if self.low is not None and (
+            value < self.low[0] or (value == self.low[0] and not self.low[1])
+        ):
             return False
         return not (
             self.high is not None
@@ -359,8 +361,11 @@ def _absorb(
             return name
         low = comparable(constant(pred.args["low"]), column_types[name])
         high = comparable(constant(pred.args["high"]), column_types[name])
-        if low is _UNKNOWN or high is _UNKNOWN or isinstance(low, (str, bool)) or isinstance(
-            high, (str, bool)
+        if (
+            low is _UNKNOWN
+            or high is _UNKNOWN
+            or isinstance(low, (str, bool))
+            or isinstance(high, (str, bool))
         ):
             return None
         if pred.args.get("symmetric") and low > high:

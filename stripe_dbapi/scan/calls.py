@@ -26,6 +26,7 @@ from stripe_dbapi.scan.pool import Item, Spawn, Task
 
 logger = logging.getLogger(__name__)
 
+
 def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
     """The pages of one call, sequentially; a retrieve is one page of zero or one row.
 
@@ -41,7 +42,9 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
         yield from client.search_pages(call.path, query, max_rows=call.max_rows)
     else:
         try:
-            yield from client.list_pages(call.path, call.params, max_rows=call.max_rows)
+            yield from client.list_pages(
+                call.path, call.params, max_rows=call.max_rows, paginated=call.paginated
+            )
         except Error as exc:
             if exc.http_status != 404 or exc.code != "resource_missing":
                 raise
@@ -168,4 +171,5 @@ def _child_call(template: Call, key: str, in_path: bool, column: str) -> Call:
         template.max_rows,
         (*template.filled, (column, key)),
         template.slice,
+        template.paginated,
     )

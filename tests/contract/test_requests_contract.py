@@ -11,9 +11,9 @@ For every catalog table, every filter kind (=, IN and range; with a value Stripe
 where the parameter takes a closed set, one it does not) and the table's scan defaults,
 `plan_query` plans a query, and every request of the plan (calls, fan-out templates, their
 parent scans) must send only accepted parameters with accepted values, every required
-parameter, and `limit` only where the list paginates. Cases today's planner gets wrong are
-`xfail(strict=True)` with the defect named; fixing the planner flips them to failures
-that say "XPASS", and the mark is then removed.
+parameter, and `limit` only where the list paginates. A full scan of a table whose plain
+list hides rows reads them anyway (a scan default or a union of calls), and a scan that
+reads an includable column expands it.
 """
 
 from __future__ import annotations
@@ -287,34 +287,8 @@ def cases() -> list[Case]:
     return out
 
 
-def _expected_defect(case: Case) -> str | None:
-    """The planner defect that makes a case fail today (None: it must pass)."""
-    table = load_catalog().tables[case.table]
-    if not table.paginated or (case.kind == "scan" and _fans_out_over_unpaginated(table)):
-        return "planner sends `limit` to a list that takes none (Table.paginated)"
-    if any(r not in case.gives for r in table.required if _given_by_default(table, r)):
-        return "planner does not count a scan default as the required param it gives"
-    if case.kind.endswith("unaccepted"):
-        return "planner pushes a value Stripe does not accept (Filter.values)"
-    return None
-
-
-def _given_by_default(table: Table, param: str) -> bool:
-    return any(name.split("[", 1)[0] == param for name in table.defaults)
-
-
-def _fans_out_over_unpaginated(table: Table) -> bool:
-    parent = load_catalog().get(table.parent.table or "") if table.parent else None
-    return parent is not None and not parent.paginated
-
-
 def _params() -> list[Any]:
-    out = []
-    for case in cases():
-        defect = _expected_defect(case)
-        marks = [pytest.mark.xfail(strict=True, reason=defect)] if defect else []
-        out.append(pytest.param(case, id=case.id, marks=marks))
-    return out
+    return [pytest.param(case, id=case.id) for case in cases()]
 
 
 # --------------------------------------------------------------------------- tests
@@ -350,24 +324,11 @@ def test_requests_follow_stripes_contract(case: Case) -> None:
 
 def _whole_table_cases() -> list[Any]:
     """Tables whose plain list hides rows: a full scan must still read every one."""
-    catalog = load_catalog()
-    out = []
-    for table in catalog:
-        for param in table.hidden_by_default:
-            covered_by_default = param in table.defaults
-            marks = (
-                []
-                if covered_by_default
-                else [
-                    pytest.mark.xfail(
-                        strict=True,
-                        reason="planner has no union scan (Table.scan_union): "
-                        f"{table.name} is read with Stripe's default {param}",
-                    )
-                ]
-            )
-            out.append(pytest.param(table.name, param, id=f"{table.name}-{param}", marks=marks))
-    return out
+    return [
+        pytest.param(table.name, param, id=f"{table.name}-{param}")
+        for table in load_catalog()
+        for param in table.hidden_by_default
+    ]
 
 
 @pytest.mark.parametrize(("name", "param"), _whole_table_cases())
@@ -386,17 +347,7 @@ def test_a_full_scan_reads_the_rows_stripe_hides_by_default(name: str, param: st
 
 def _includable_cases() -> list[Any]:
     return [
-        pytest.param(
-            t.name,
-            column,
-            id=f"{t.name}-{column}",
-            marks=[
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="planner does not expand includable columns (Column.includable)",
-                )
-            ],
-        )
+        pytest.param(t.name, column, id=f"{t.name}-{column}")
         for t in load_catalog()
         for column in t.includable
     ]

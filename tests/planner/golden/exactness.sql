@@ -76,7 +76,7 @@ GET /v1/charges?limit=100 SLICED BY created
 -- case: defect 12: through a plain CTE, created is still Stripe's unix time
 WITH x AS (SELECT * FROM charges) SELECT count(*) FROM x WHERE created > 1780000000
 -- requests:
-GET /v1/charges?created[gt]=1780000000&limit=100 SLICED BY created
+GET /v1/charges?created[gt]=1780000000&expand[]=data.refunds&limit=100 SLICED BY created
 
 -- case: defect 13: GROUP BY the parent key a fan-out fills
 SELECT subscription, count(*) FROM subscription_items GROUP BY subscription

@@ -1,7 +1,7 @@
 -- case: an id look-up is a retrieve
 SELECT * FROM customers WHERE id = 'cus_123'
 -- requests:
-GET /v1/customers/cus_123
+GET /v1/customers/cus_123?expand[]=cash_balance&expand[]=invoice_credit_balance&expand[]=sources&expand[]=subscriptions&expand[]=tax&expand[]=tax_ids
 
 -- case: an id IN list is one retrieve per distinct id
 SELECT id FROM customers WHERE id IN ('cus_2', 'cus_1', 'cus_2')

@@ -27,7 +27,7 @@ GET /v1/charges?customer=cus_1&limit=100 SLICED BY created
 -- case: a CTE's filter is pushed into its scan
 WITH recent AS (SELECT * FROM charges WHERE created >= '2026-06-01') SELECT count(*) FROM recent
 -- requests:
-GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+GET /v1/charges?created[gte]=1780272000&expand[]=data.refunds&limit=100 SLICED BY created
 
 -- case: a self join gives each reference its own scan
 SELECT a.id FROM customers a JOIN customers b ON a.email = b.email WHERE a.email = 'x@example.com'
