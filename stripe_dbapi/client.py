@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 Params = Sequence[tuple[str, str]]
 
-
 class StripeClient:
     """A requests session bound to one Stripe account and API version."""
 

@@ -27,7 +27,6 @@ _ARROW: dict[typemap.RawType, pa.DataType] = {
     "bool": pa.bool_(),
 }
 
-
 def raw_schema(table: Table, columns: Sequence[str]) -> pa.Schema:
     """The Arrow schema of a scan's raw stream (see typemap)."""
     return _layout(table, tuple(columns))[1]
@@ -44,9 +43,7 @@ def _layout(table: Table, columns: tuple[str, ...]) -> _Layout:
 @lru_cache(maxsize=512)
 def _layout_of(typed: tuple[tuple[str, str], ...]) -> _Layout:
     rules = tuple(
-        (name, rule, _ARROW[rule.raw])
-        for name, sql_type in typed
-        for rule in [typemap.rule(sql_type)]
+        (name, rule, _ARROW[rule.raw]) for name, sql_type in typed for rule in [typemap.rule(sql_type)]
     )
     return rules, pa.schema([pa.field(name, arrow) for name, _, arrow in rules])
 

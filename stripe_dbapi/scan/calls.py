@@ -42,9 +42,12 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
         yield from client.search_pages(call.path, query, max_rows=call.max_rows)
     else:
         try:
-            yield from client.list_pages(
-                call.path, call.params, max_rows=call.max_rows, paginated=call.paginated
-            )
+            if call.paginated:
+                yield from client.list_pages(call.path, call.params, max_rows=call.max_rows)
+            else:  # Stripe takes no `limit` or cursor there: one request, every row
+                yield from client.list_pages(
+                    call.path, call.params, max_rows=call.max_rows, paginated=False
+                )
         except Error as exc:
             if exc.http_status != 404 or exc.code != "resource_missing":
                 raise

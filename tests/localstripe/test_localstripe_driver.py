@@ -209,7 +209,15 @@ def test_id_equality_is_one_retrieve(
     conn: stripe_dbapi.Connection, sdk: stripe.StripeClient, seeded: Seeded
 ) -> None:
     cid = seeded.customers[7]
+    includable = "&".join(
+        f"expand[]={c}"
+        for c in ("cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax")
+    )
+    # SELECT * reads the includable columns, which Stripe returns only when expanded.
     assert planned(conn, "SELECT * FROM customers WHERE id = ?", [cid]) == [
+        f"GET /v1/customers/{cid}?{includable}&expand[]=tax_ids"
+    ]
+    assert planned(conn, "SELECT id, email FROM customers WHERE id = ?", [cid]) == [
         f"GET /v1/customers/{cid}"
     ]
     customer = sdk.v1.customers.retrieve(cid)

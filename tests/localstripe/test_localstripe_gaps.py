@@ -76,8 +76,9 @@ GAPS = [
         id="subscription_items-subscription",
     ),
     pytest.param(
-        "SELECT id FROM prices",
-        "GET /v1/prices?limit=100",
+        # (a plain SELECT reads prices as two calls, active=true and active=false)
+        "SELECT id FROM prices WHERE active = true",
+        "GET /v1/prices?active=true&limit=100",
         404,
         "404: Not Found",
         id="no-prices",
