@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from stripe_dbapi import bounded
 from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
@@ -55,6 +55,7 @@ class StripeClient:
     INITIAL_DELAY = 0.5
     MAX_DELAY = 5.0
     RATE_LIMIT_DELAY = 1.0
+    MAX_PAGE_BYTES = 64 * 1024 * 1024  # one decoded answer; Stripe's largest pages are ~1 MB
 
     def __init__(
         self,
@@ -83,9 +84,7 @@ class StripeClient:
         self._count_lock = threading.Lock()
         self._rng = random.Random()
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        bounded.mount(self.session, pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
         self.session.headers.update(
             {
                 "Stripe-Version": api_version,
@@ -248,11 +247,14 @@ class StripeClient:
             self._count += 1
         started = time.monotonic()
         try:
-            response = self.session.get(
+            response = bounded.fetch(
+                self.session.request,
+                "GET",
                 self.api_base + path,
+                timeout=timeout,
+                max_bytes=self.MAX_PAGE_BYTES,
                 params=items,
                 headers={"Authorization": self.credentials.authorization()},
-                timeout=(min(timeout, 10.0), timeout),
             )
         except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
             # Everything the transport can raise becomes a failure the caller maps to an
@@ -311,6 +313,13 @@ class StripeClient:
     def _network_error(self, path: str, failure: Exception, attempts: int) -> OperationalError:
         if isinstance(failure, requests.Timeout):
             text = f"Stripe at {self.host} did not answer GET {path} within {self.timeout:g} s"
+        elif isinstance(failure, bounded.Redirected):
+            text = (
+                f"Stripe at {self.host} answered GET {path} with a redirect ({failure.reason}); "
+                "Stripe never redirects API calls, so check ApiBase."
+            )
+        elif isinstance(failure, bounded.AnswerTooLarge):
+            text = f"Stripe's answer to GET {path} is {failure.reason}; stopping rather than reading it."
         elif isinstance(failure, requests.exceptions.ChunkedEncodingError):
             text = f"Stripe's answer to GET {path} was cut short (connection closed mid-body)"
         elif isinstance(failure, requests.ConnectionError):

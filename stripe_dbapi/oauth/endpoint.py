@@ -7,10 +7,12 @@ key sent as the `client_secret` form field (no HTTP basic, no `client_id`):
     POST /oauth/token  grant_type=authorization_code&code=ac_…&client_secret=sk_…
 
 authlib has no such method built in, so `_stripe_secret_key` is registered with each
-session. Every failure — an OAuth error (`invalid_grant`, `invalid_client` …), an
-unreachable or silent endpoint, an answer that is not a token — leaves as
-`TokenEndpointError` with a one-sentence reason that holds no secret; authlib and requests
-exceptions never escape.
+session. The request is sent the way the API client sends its own (`stripe_dbapi.bounded`):
+its whole answer within `timeout`, at most `MAX_ANSWER_BYTES` decoded, and a redirect is
+never followed (it would re-send the client secret elsewhere). Every failure — an OAuth
+error (`invalid_grant`, `invalid_client` …), an unreachable or silent endpoint, an answer
+that is not a token — leaves as `TokenEndpointError` with a one-sentence reason that holds
+no secret; authlib and requests exceptions never escape.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.common.urls import add_params_to_qs
 from authlib.integrations.requests_client import OAuth2Session
 
+from stripe_dbapi import bounded
 from stripe_dbapi.redact import Redactor
 
 logger = logging.getLogger(__name__)
@@ -79,8 +82,36 @@ class TokenEndpointError(Exception):
         self.http_status = http_status
 
 
+class _Session(OAuth2Session):  # type: ignore[misc]
+    """authlib's session, each request sent and read through `bounded.fetch`."""
+
+    def __init__(self, *, answer_timeout: float, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.answer_timeout = answer_timeout
+        self.max_bytes = max_bytes
+        bounded.mount(self)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.pop("timeout", None)
+        return bounded.fetch(
+            super().request,
+            method,
+            url,
+            *args,
+            timeout=self.answer_timeout,
+            max_bytes=self.max_bytes,
+            **kwargs,
+        )
+
+
 class TokenEndpoint:
-    """One Connect platform's token endpoint: refresh grants and code exchanges."""
+    """One Connect platform's token endpoint: refresh grants and code exchanges.
+
+    `name` is what the URL was given as, for the InterfaceError when it is plain http to
+    a host that is not loopback (the client secret would cross the network readable).
+    """
+
+    MAX_ANSWER_BYTES = 1024 * 1024  # a token answer is under a kilobyte
 
     def __init__(
         self,
@@ -126,10 +157,11 @@ class TokenEndpoint:
             seen.append(resp)
             return resp
 
-        session = OAuth2Session(
+        session = _Session(
+            answer_timeout=self.timeout,
+            max_bytes=self.MAX_ANSWER_BYTES,
             client_secret=self._client_secret,
             token_endpoint_auth_method=AUTH_METHOD,
-            default_timeout=(min(self.timeout, 10.0), self.timeout),
         )
         session.register_client_auth_method((AUTH_METHOD, _stripe_secret_key))
         session.register_compliance_hook("access_token_response", keep)
@@ -182,6 +214,10 @@ class TokenEndpoint:
                 text += f" {hint}"
         elif isinstance(exc, requests.Timeout):
             text = f"{where} did not answer within {self.timeout:g} s."
+        elif isinstance(exc, bounded.Redirected):
+            text = f"{where} answered with a redirect ({exc.reason}), which is never followed."
+        elif isinstance(exc, bounded.AnswerTooLarge):
+            text = f"{where} answered with a body {exc.reason}; it is not a token answer."
         elif isinstance(exc, requests.ConnectionError):
             text = f"could not reach {where} ({_reason(exc)})."
         elif response is not None:
