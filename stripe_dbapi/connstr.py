@@ -39,6 +39,7 @@ class ConnectionConfig:
     oauth_token_url: str = BY_ATTR["oauth_token_url"].default
     timeout: float = BY_ATTR["timeout"].default
     max_retries: int = BY_ATTR["max_retries"].default
+    max_rows: int | None = BY_ATTR["max_rows"].default
     max_concurrency: int = BY_ATTR["max_concurrency"].default
     rate_limit: float | None = BY_ATTR["rate_limit"].default
     use_search: bool = BY_ATTR["use_search"].default

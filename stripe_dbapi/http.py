@@ -2,9 +2,11 @@
 
 Every request the driver makes goes through `StripeClient.get`: the base URL, the pinned
 `Stripe-Version`, `Stripe-Account`, timeouts, the one retry loop, the rate limiter, DEBUG
-logging with secrets redacted, and a per-connection request count. Pagination is one
-generator (`list_pages`). Errors leave as PEP 249 exceptions carrying Stripe's HTTP
-status, error code and request id.
+logging with secrets redacted, and a per-connection request count. Each attempt's whole
+answer is read within `Timeout` and at most `MAX_PAGE_BYTES` decoded, never following a
+redirect (`bounded.fetch`). Pagination is two generators (`list_pages`, `search_pages`)
+sharing one check of what a call has returned (repeated ids, `MaxRows`). Errors leave as
+PEP 249 exceptions carrying Stripe's HTTP status, error code and request id.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class StripeClient:
         account_id: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
+        max_rows: int | None = None,
         max_concurrency: int = 4,
         rate_limit: float | None = None,
         deadline: float | None = None,
@@ -77,6 +80,7 @@ class StripeClient:
         self.account_id = account_id
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_rows = max_rows  # MaxRows: the most rows one list or search call may return
         self.deadline = deadline if deadline is not None else timeout * (max_retries + 1) + 30
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self._extra_secrets = tuple(extra_secrets)
@@ -171,21 +175,40 @@ class StripeClient:
         """Each page of a list endpoint, newest first, until `has_more` is false.
 
         `starting_after` resumes after that object (a parallel scan continues a slice from
-        the last row it has seen). Stops once `max_rows` rows were yielded. A page whose
-        cursor does not advance is an OperationalError: looping forever or returning a
-        partial list would both be wrong.
+        the last row it has seen). Stops once `max_rows` rows (the rows the query wants)
+        were yielded. A list that cannot be completed is an OperationalError, never a
+        partial or repeated list: a cursor that does not advance, a page that repeats ids,
+        more rows than `MaxRows` (`self.max_rows`), a later page's 404 (the object it
+        starts after was deleted mid-scan).
         """
         base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
         after = starting_after
         seen_cursors: set[str] = set()
+        returned = _Returned(path, self.max_rows)
         remaining = max_rows
         while True:
             limit = page_limit(remaining, page_size)
             query = [*base, ("limit", str(limit))]
             if after is not None:
                 query.append(("starting_after", after))
-            body = self.get(path, query)
+            try:
+                body = self.get(path, query)
+            except Error as exc:
+                if after is None or exc.http_status != 404:
+                    raise
+                raise OperationalError(
+                    f"The list GET {path} could not be completed: `{after}`, the object its "
+                    "next page starts after, no longer exists (deleted mid-scan); run the "
+                    "query again.",
+                    http_status=exc.http_status,
+                    code=exc.code,
+                    request_id=exc.request_id,
+                ) from None
             data = _page_data(path, body)
+            if data and data[-1].get("id") in seen_cursors:
+                raise _not_advancing(path, data[-1].get("id"))
+            wanted = remaining is None or remaining > len(data)
+            returned.add(data, more=bool(body.get("has_more")) and wanted)
             if data:
                 yield data
             if remaining is not None:
@@ -200,11 +223,8 @@ class StripeClient:
                     "stopping rather than returning a partial list."
                 )
             last = data[-1].get("id")
-            if not isinstance(last, str) or last in seen_cursors:
-                raise OperationalError(
-                    f"Stripe's pagination of GET {path} did not advance past `{last}`; "
-                    "stopping rather than returning a partial or repeated list."
-                )
+            if not isinstance(last, str):
+                raise _not_advancing(path, last)
             seen_cursors.add(last)
             after = last
 
@@ -215,6 +235,7 @@ class StripeClient:
         page: str | None = None
         remaining = max_rows
         seen: set[str] = set()
+        returned = _Returned(path, self.max_rows)
         while True:
             limit = page_limit(remaining)
             params = [("query", query), ("limit", str(limit))]
@@ -222,6 +243,8 @@ class StripeClient:
                 params.append(("page", page))
             body = self.get(path, params)
             data = _page_data(path, body)
+            wanted = remaining is None or remaining > len(data)
+            returned.add(data, more=bool(body.get("has_more") and body.get("next_page")) and wanted)
             if data:
                 yield data
             if remaining is not None:
@@ -371,6 +394,43 @@ class StripeClient:
 # Network failures worth another attempt: resets, refused or dropped connections, timeouts,
 # and a body cut short (ChunkedEncodingError is requests' name for an incomplete read).
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class _Returned:
+    """What one list or search call has returned so far: the one check that its pages do
+    not repeat ids (a cursor that skipped back) and that it stays within MaxRows."""
+
+    def __init__(self, path: str, max_rows: int | None) -> None:
+        self.path = path
+        self.max_rows = max_rows
+        self.ids: set[str] = set()
+        self.rows = 0
+
+    def add(self, data: list[dict[str, Any]], *, more: bool) -> None:
+        """Take in a page; `more`: the call would fetch another one."""
+        for row in data:
+            row_id = row.get("id")
+            if isinstance(row_id, str):
+                if row_id in self.ids:
+                    raise OperationalError(
+                        f"Stripe's pagination of GET {self.path} returned `{row_id}` twice; "
+                        "stopping rather than returning duplicate rows."
+                    )
+                self.ids.add(row_id)
+        self.rows += len(data)
+        cap = self.max_rows
+        if cap is not None and (self.rows > cap or (self.rows == cap and more)):
+            raise OperationalError(
+                f"GET {self.path} has more than MaxRows={cap} rows; narrow the query or raise "
+                "MaxRows (a partial list is never returned)."
+            )
+
+
+def _not_advancing(path: str, last: object) -> OperationalError:
+    return OperationalError(
+        f"Stripe's pagination of GET {path} did not advance past `{last}`; "
+        "stopping rather than returning a partial or repeated list."
+    )
 
 
 def _attempts(attempts: int) -> str:

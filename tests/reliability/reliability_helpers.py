@@ -58,6 +58,7 @@ def fast_connect(dsn: str, *, checked: bool = True, **client_kwargs: Any) -> Con
         "max_retries": config.max_retries,
         "max_concurrency": config.max_concurrency,
         "extra_secrets": config.secrets,
+        "max_rows": config.max_rows,
         **client_kwargs,
     }
     client = FastClient(
