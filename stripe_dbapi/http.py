@@ -27,7 +27,7 @@ from stripe_dbapi import bounded
 from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
-from stripe_dbapi.redact import Redactor
+from stripe_dbapi.redact import Redactor, safe_code, safe_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ class StripeClient:
             path,
             self.redactor.redact(_format_params(items)),
             response.status_code,
-            response.headers.get("Request-Id", "-"),
+            safe_request_id(response.headers.get("Request-Id")) or "-",
             (time.monotonic() - started) * 1000,
         )
         if response.status_code == 429 and self.limiter is not None:
@@ -352,7 +352,7 @@ class StripeClient:
         return OperationalError(self.redactor.redact(text + _attempts(attempts)))
 
     def _decode(self, path: str, response: requests.Response, attempts: int = 1) -> dict[str, Any]:
-        request_id = response.headers.get("Request-Id")
+        request_id = safe_request_id(response.headers.get("Request-Id"))
         try:
             body = response.json()
         except (ValueError, json.JSONDecodeError):
@@ -380,7 +380,7 @@ class StripeClient:
         err = body.get("error") if isinstance(body, dict) else None
         err = err if isinstance(err, dict) else {}
         message = str(err.get("message") or response.reason or "no message")
-        code = err.get("code") or err.get("type")
+        code = safe_code(err.get("code")) or safe_code(err.get("type"))
         status = response.status_code
         parts = [f"Stripe answered {status} to GET {path}: {message}"]
         details = [f"code {code}"] if code else []

@@ -30,7 +30,8 @@ from authlib.common.urls import add_params_to_qs
 from authlib.integrations.requests_client import OAuth2Session
 
 from stripe_dbapi import bounded
-from stripe_dbapi.redact import Redactor
+from stripe_dbapi.connstr import check_url
+from stripe_dbapi.redact import Redactor, safe_code
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,9 @@ class TokenEndpoint:
         *,
         timeout: float = 60.0,
         known_secrets: Iterable[str] = (),
+        name: str = "OAuthTokenUrl",
     ) -> None:
+        check_url(name, url)
         self.url = url
         self.timeout = timeout
         self._client_secret = client_secret
@@ -206,7 +209,7 @@ class TokenEndpoint:
         status = response.status_code if response is not None else None
         code: str | None = None
         if isinstance(exc, AuthlibBaseError) and exc.error not in (None, "oauth_error"):
-            code = str(exc.error)
+            code = safe_code(exc.error) or "an unrecognised OAuth2 error"
             description = str(exc.description or "").strip().rstrip(".")
             text = f"{where} answered {code}" + (f": {description}." if description else ".")
             hint = _HINTS.get(code, {}).get(what)
@@ -231,7 +234,7 @@ class TokenEndpoint:
                 text = f"{where} answered HTTP {status} without an OAuth2 token ({kind})."
         else:
             text = f"the OAuth2 token request to {self.host} failed ({type(exc).__name__})."
-        return TokenEndpointError(redactor.redact(text), code=code, http_status=status)
+        return TokenEndpointError(redactor.redact(text), code=safe_code(code), http_status=status)
 
 
 def authorize_url(
@@ -292,7 +295,7 @@ def _json_error(response: requests.Response) -> tuple[str | None, str | None]:
         body = response.json()
     except ValueError:
         return None, None
-    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+    if not isinstance(body, dict) or not safe_code(body.get("error")):
         return None, None
     description = body.get("error_description")
     return body["error"], str(description).strip().rstrip(".") if description else None

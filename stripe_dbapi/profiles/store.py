@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 CONFIG_DIR_ENV = "STRIPE_DBAPI_CONFIG_DIR"
 FILE_NAME = "connections.ini"
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # always fullmatch: `$` allows "\n"
 
 _HEADER = (
     "# stripe_dbapi saved connections (docs/connections.md).\n"
@@ -96,7 +96,7 @@ def config_path() -> Path:
 
 def check_name(name: str) -> str:
     """A valid connection name, or InterfaceError saying what a name may hold."""
-    if not isinstance(name, str) or not NAME_RE.match(name) or name.upper() == "DEFAULT":
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name.upper() == "DEFAULT":
         raise InterfaceError(
             f"`{name}` is not a valid connection name: use 1-64 letters, digits, `_`, `.` "
             "or `-`, starting with a letter or digit."
@@ -159,7 +159,7 @@ def parse(text: str, path: Path) -> Document:
             if not stripped.endswith("]"):
                 raise fail("a section header must look like `[name]`.")
             name = stripped[1:-1].strip()
-            if not NAME_RE.match(name) or name.upper() == "DEFAULT":
+            if not NAME_RE.fullmatch(name) or name.upper() == "DEFAULT":
                 raise fail(f"`{name}` is not a valid connection name.")
             if name in sections:
                 raise fail(f"the connection `{name}` is defined a second time.")
