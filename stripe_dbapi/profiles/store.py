@@ -144,10 +144,15 @@ def read(path: Path | None = None) -> Document:
         raise InterfaceError(
             f"Cannot read the saved connections in {path}: {exc.strerror}."
         ) from None
-    with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        _check_owner(path, status)
-        data = handle.read()
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            _check_owner(path, status)
+            data = handle.read()
+    except OSError as exc:  # a directory where the file should be, an I/O error
+        raise InterfaceError(
+            f"Cannot read the saved connections in {path}: {exc.strerror}."
+        ) from None
     if os.name == "posix" and status.st_mode & 0o077:
         logger.warning("%s can be read by other users; run `chmod 600 %s`.", path, path)
     try:

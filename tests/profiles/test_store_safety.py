@@ -84,3 +84,9 @@ def test_a_private_config_dir_and_own_file_give_no_warning(config_dir: Path, cap
     caplog.set_level(logging.WARNING, logger="stripe_dbapi")
     assert profiles.load("prod") == {"LiveAPIKey": KEY}
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_directory_where_the_file_should_be_is_an_interface_error(config_dir: Path) -> None:
+    (config_dir / "connections.ini").mkdir(parents=True)
+    with pytest.raises(InterfaceError, match="Cannot read the saved connections in"):
+        profiles.load("prod")
