@@ -264,3 +264,31 @@ def test_a_server_echoing_secrets_in_request_id_code_and_location_never_shows_th
                 seen.add(err.code, err.request_id)
     finally:
         server.stop()
+
+
+def test_a_token_endpoint_echoing_or_redirecting_never_shows_the_secret(seen):
+    from tests.reliability.reliability_helpers import Reply, ScriptedServer
+
+    answers = iter(
+        [
+            Reply(307, b"", {"Location": f"https://{CANARY_BARE}.example.com/{CANARY}"}),
+            Reply(400, {"error": CANARY_BARE, "error_description": f"Bad {CANARY_BARE}"}),
+            Reply(500, {"error": CANARY, "error_description": CANARY}, {"Request-Id": CANARY}),
+        ]
+    )
+    server = ScriptedServer(lambda path, params, n: next(answers)).start()
+    try:
+        for _ in range(3):
+            err = seen.fail(
+                stripe_dbapi.connect,
+                AuthScheme="OAuth2",
+                ClientSecret=CANARY,
+                RefreshToken=CANARY_BARE,
+                OAuthTokenUrl=f"{server.url}/oauth/token",
+                ApiBase=server.url,
+                MaxRetries=0,
+                Timeout=2,
+            )
+            seen.add(err.code, err.request_id)
+    finally:
+        server.stop()
