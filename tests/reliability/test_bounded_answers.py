@@ -11,9 +11,9 @@ import time
 
 import pytest
 from reliability_helpers import ACCOUNT, Reply, fast_client, fast_connect, stripe_error
-from stripe_dbapi.client import StripeClient
 
 import stripe_dbapi
+from stripe_dbapi.client import StripeClient
 from stripe_dbapi.oauth import TokenEndpoint, TokenEndpointError
 
 ROWS = [
