@@ -2,9 +2,11 @@
 
 Every request the driver makes goes through `StripeClient.get`: the base URL, the pinned
 `Stripe-Version`, `Stripe-Account`, timeouts, the one retry loop, the rate limiter, DEBUG
-logging with secrets redacted, and a per-connection request count. Pagination is one
-generator (`list_pages`). Errors leave as PEP 249 exceptions carrying Stripe's HTTP
-status, error code and request id.
+logging with secrets redacted, and a per-connection request count. Each attempt's whole
+answer is read within `Timeout` and at most `MAX_PAGE_BYTES` decoded, never following a
+redirect (`bounded.fetch`). Pagination is two generators (`list_pages`, `search_pages`)
+sharing one check of what a call has returned (repeated ids, `MaxRows`). Errors leave as
+PEP 249 exceptions carrying Stripe's HTTP status, error code and request id.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from stripe_dbapi import bounded
 from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
-from stripe_dbapi.redact import Redactor
+from stripe_dbapi.redact import Redactor, safe_code, safe_request_id
 from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class StripeClient:
     INITIAL_DELAY = 0.5
     MAX_DELAY = 5.0
     RATE_LIMIT_DELAY = 1.0
+    MAX_PAGE_BYTES = 64 * 1024 * 1024  # one decoded answer; Stripe's largest pages are ~1 MB
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class StripeClient:
         account_id: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 3,
+        max_rows: int | None = None,
         max_concurrency: int = 4,
         rate_limit: float | None = None,
         deadline: float | None = None,
@@ -59,6 +63,7 @@ class StripeClient:
         self.account_id = account_id
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_rows = max_rows  # MaxRows: the most rows one list or search call may return
         self.deadline = deadline if deadline is not None else timeout * (max_retries + 1) + 30
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self._extra_secrets = tuple(extra_secrets)
@@ -66,9 +71,7 @@ class StripeClient:
         self._count_lock = threading.Lock()
         self._rng = random.Random()
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        bounded.mount(self.session, pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
         self.session.headers.update(
             {
                 "Stripe-Version": api_version,
@@ -159,15 +162,20 @@ class StripeClient:
         `limit` there) is one request without `limit` or cursor, and its page every row.
 
         `starting_after` resumes after that object (a parallel scan continues a slice from
-        the last row it has seen). Stops once `max_rows` rows were yielded. A page whose
-        cursor does not advance is an OperationalError: looping forever or returning a
-        partial list would both be wrong.
+        the last row it has seen). Stops once `max_rows` rows (the rows the query wants)
+        were yielded. A list that cannot be completed is an OperationalError, never a
+        partial or repeated list: a cursor that does not advance, a page that repeats ids,
+        more rows than `MaxRows` (`self.max_rows`), a later page's 404 (the object it
+        starts after was deleted mid-scan).
         """
         base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
+        returned = _Returned(path, self.max_rows)
         if not paginated:
             data = _page_data(path, self.get(path, base))
+            data = data if max_rows is None else data[:max_rows]
+            returned.add(data, more=False)
             if data:
-                yield data if max_rows is None else data[:max_rows]
+                yield data
             return
         after = starting_after
         seen_cursors: set[str] = set()
@@ -177,8 +185,24 @@ class StripeClient:
             query = [*base, ("limit", str(limit))]
             if after is not None:
                 query.append(("starting_after", after))
-            body = self.get(path, query)
+            try:
+                body = self.get(path, query)
+            except Error as exc:
+                if after is None or exc.http_status != 404:
+                    raise
+                raise OperationalError(
+                    f"The list GET {path} could not be completed: `{after}`, the object its "
+                    "next page starts after, no longer exists (deleted mid-scan); run the "
+                    "query again.",
+                    http_status=exc.http_status,
+                    code=exc.code,
+                    request_id=exc.request_id,
+                ) from None
             data = _page_data(path, body)
+            if data and data[-1].get("id") in seen_cursors:
+                raise _not_advancing(path, data[-1].get("id"))
+            wanted = remaining is None or remaining > len(data)
+            returned.add(data, more=bool(body.get("has_more")) and wanted)
             if data:
                 yield data
             if remaining is not None:
@@ -193,11 +217,8 @@ class StripeClient:
                     "stopping rather than returning a partial list."
                 )
             last = data[-1].get("id")
-            if not isinstance(last, str) or last in seen_cursors:
-                raise OperationalError(
-                    f"Stripe's pagination of GET {path} did not advance past `{last}`; "
-                    "stopping rather than returning a partial or repeated list."
-                )
+            if not isinstance(last, str):
+                raise _not_advancing(path, last)
             seen_cursors.add(last)
             after = last
 
@@ -208,6 +229,7 @@ class StripeClient:
         page: str | None = None
         remaining = max_rows
         seen: set[str] = set()
+        returned = _Returned(path, self.max_rows)
         while True:
             limit = page_limit(remaining)
             params = [("query", query), ("limit", str(limit))]
@@ -215,6 +237,8 @@ class StripeClient:
                 params.append(("page", page))
             body = self.get(path, params)
             data = _page_data(path, body)
+            wanted = remaining is None or remaining > len(data)
+            returned.add(data, more=bool(body.get("has_more") and body.get("next_page")) and wanted)
             if data:
                 yield data
             if remaining is not None:
@@ -240,11 +264,14 @@ class StripeClient:
             self._count += 1
         started = time.monotonic()
         try:
-            response = self.session.get(
+            response = bounded.fetch(
+                self.session.request,
+                "GET",
                 self.api_base + path,
+                timeout=timeout,
+                max_bytes=self.MAX_PAGE_BYTES,
                 params=items,
                 headers={"Authorization": self.credentials.authorization()},
-                timeout=(min(timeout, 10.0), timeout),
             )
         except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
             # Everything the transport can raise becomes a failure the caller maps to an
@@ -262,7 +289,7 @@ class StripeClient:
             path,
             self.redactor.redact(_format_params(items)),
             response.status_code,
-            response.headers.get("Request-Id", "-"),
+            safe_request_id(response.headers.get("Request-Id")) or "-",
             (time.monotonic() - started) * 1000,
         )
         if response.status_code == 429 and self.limiter is not None:
@@ -303,6 +330,13 @@ class StripeClient:
     def _network_error(self, path: str, failure: Exception, attempts: int) -> OperationalError:
         if isinstance(failure, requests.Timeout):
             text = f"Stripe at {self.host} did not answer GET {path} within {self.timeout:g} s"
+        elif isinstance(failure, bounded.Redirected):
+            text = (
+                f"Stripe at {self.host} answered GET {path} with a redirect ({failure.reason}); "
+                "Stripe never redirects API calls, so check ApiBase."
+            )
+        elif isinstance(failure, bounded.AnswerTooLarge):
+            text = f"Stripe's answer to GET {path} is {failure.reason}; stopping rather than reading it."
         elif isinstance(failure, requests.exceptions.ChunkedEncodingError):
             text = f"Stripe's answer to GET {path} was cut short (connection closed mid-body)"
         elif isinstance(failure, requests.ConnectionError):
@@ -312,7 +346,7 @@ class StripeClient:
         return OperationalError(self.redactor.redact(text + _attempts(attempts)))
 
     def _decode(self, path: str, response: requests.Response, attempts: int = 1) -> dict[str, Any]:
-        request_id = response.headers.get("Request-Id")
+        request_id = safe_request_id(response.headers.get("Request-Id"))
         try:
             body = response.json()
         except (ValueError, json.JSONDecodeError):
@@ -340,7 +374,7 @@ class StripeClient:
         err = body.get("error") if isinstance(body, dict) else None
         err = err if isinstance(err, dict) else {}
         message = str(err.get("message") or response.reason or "no message")
-        code = err.get("code") or err.get("type")
+        code = safe_code(err.get("code")) or safe_code(err.get("type"))
         status = response.status_code
         parts = [f"Stripe answered {status} to GET {path}: {message}"]
         details = [f"code {code}"] if code else []
@@ -354,6 +388,43 @@ class StripeClient:
 # Network failures worth another attempt: resets, refused or dropped connections, timeouts,
 # and a body cut short (ChunkedEncodingError is requests' name for an incomplete read).
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class _Returned:
+    """What one list or search call has returned so far: the one check that its pages do
+    not repeat ids (a cursor that skipped back) and that it stays within MaxRows."""
+
+    def __init__(self, path: str, max_rows: int | None) -> None:
+        self.path = path
+        self.max_rows = max_rows
+        self.ids: set[str] = set()
+        self.rows = 0
+
+    def add(self, data: list[dict[str, Any]], *, more: bool) -> None:
+        """Take in a page; `more`: the call would fetch another one."""
+        for row in data:
+            row_id = row.get("id")
+            if isinstance(row_id, str):
+                if row_id in self.ids:
+                    raise OperationalError(
+                        f"Stripe's pagination of GET {self.path} returned `{row_id}` twice; "
+                        "stopping rather than returning duplicate rows."
+                    )
+                self.ids.add(row_id)
+        self.rows += len(data)
+        cap = self.max_rows
+        if cap is not None and (self.rows > cap or (self.rows == cap and more)):
+            raise OperationalError(
+                f"GET {self.path} has more than MaxRows={cap} rows; narrow the query or raise "
+                "MaxRows (a partial list is never returned)."
+            )
+
+
+def _not_advancing(path: str, last: object) -> OperationalError:
+    return OperationalError(
+        f"Stripe's pagination of GET {path} did not advance past `{last}`; "
+        "stopping rather than returning a partial or repeated list."
+    )
 
 
 def _attempts(attempts: int) -> str:

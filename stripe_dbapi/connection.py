@@ -105,6 +105,7 @@ class Connection:
                 account_id=config.account_id,
                 timeout=config.timeout,
                 max_retries=config.max_retries,
+                max_rows=config.max_rows,
                 max_concurrency=config.max_concurrency,
                 rate_limit=_default_rate(config),
                 extra_secrets=config.secrets,

@@ -9,6 +9,7 @@ secret.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -37,6 +38,7 @@ class ConnectionConfig:
     oauth_token_url: str = BY_ATTR["oauth_token_url"].default
     timeout: float = BY_ATTR["timeout"].default
     max_retries: int = BY_ATTR["max_retries"].default
+    max_rows: int | None = BY_ATTR["max_rows"].default
     max_concurrency: int = BY_ATTR["max_concurrency"].default
     rate_limit: float | None = BY_ATTR["rate_limit"].default
     use_search: bool = BY_ATTR["use_search"].default
@@ -103,9 +105,10 @@ def split_connection_string(text: str) -> list[tuple[str, str]]:
         eq = text.find("=", i)
         semi = text.find(";", i)
         if eq < 0 or (0 <= semi < eq):
-            end = semi if semi >= 0 else n
+            # The part is named by its position only: it may be a secret pasted whole.
             raise InterfaceError(
-                f"Connection string part `{text[i:end].strip()}` is not of the form Key=Value."
+                f"Connection string part {len(pairs) + 1} is not of the form Key=Value "
+                "(it has no `=`)."
             )
         key = text[i:eq].strip()
         if not key:
@@ -236,13 +239,37 @@ def _is_http_url(text: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def _validate(config: ConnectionConfig) -> None:
-    if not _is_http_url(config.api_base):
-        raise InterfaceError(f"ApiBase must be an http(s) URL, not `{config.api_base}`.")
-    if not _is_http_url(config.oauth_token_url):
+def is_loopback(host: str | None) -> bool:
+    """Whether `host` (a URL's hostname) is this machine: 127.0.0.0/8, ::1 or localhost."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(name: str, url: str) -> None:
+    """InterfaceError unless `url` is https://, or http:// to a loopback host.
+
+    Plain http would send the key (or the client secret) readable by anyone on the way;
+    only a server on this machine, such as the sandbox, may be spoken to that way.
+    """
+    if not _is_http_url(url):
+        raise InterfaceError(f"{name} must be an http(s) URL, not `{url}`.")
+    parsed = urlparse(url)
+    if parsed.scheme == "http" and not is_loopback(parsed.hostname):
         raise InterfaceError(
-            f"OAuthTokenUrl must be an http(s) URL, not `{config.oauth_token_url}`."
+            f"{name} may use http:// only for a loopback host (127.0.0.0/8, ::1, "
+            "localhost); use https://."
         )
+
+
+def _validate(config: ConnectionConfig) -> None:
+    check_url("ApiBase", config.api_base)
+    check_url("OAuthTokenUrl", config.oauth_token_url)
     if config.account_id is not None and not is_account_id(config.account_id):
         raise InterfaceError(f"AccountId must look like `acct_…`, not `{config.account_id}`.")
     if config.sandbox:

@@ -108,7 +108,8 @@ PROPERTIES: tuple[Property, ...] = (
         "timeout",
         "float",
         60.0,
-        "Seconds to wait for Stripe to connect and to answer one request.",
+        "Seconds one attempt of a request may take, connecting and the whole answer "
+        "(headers and body) included; retries have an overall deadline too (docs/errors.md).",
         minimum=0.001,
     ),
     Property(
@@ -118,6 +119,15 @@ PROPERTIES: tuple[Property, ...] = (
         3,
         "How many times an idempotent request is retried after a 429, 409, 5xx or network error.",
         minimum=0,
+    ),
+    Property(
+        "MaxRows",
+        "max_rows",
+        "int",
+        None,
+        "The most rows one Stripe list or search call may return (unset: no limit). A call "
+        "with more fails with an error naming MaxRows; a partial list is never returned.",
+        minimum=1,
     ),
     Property(
         "MaxConcurrency",

@@ -7,10 +7,12 @@ key sent as the `client_secret` form field (no HTTP basic, no `client_id`):
     POST /oauth/token  grant_type=authorization_code&code=ac_…&client_secret=sk_…
 
 authlib has no such method built in, so `_stripe_secret_key` is registered with each
-session. Every failure — an OAuth error (`invalid_grant`, `invalid_client` …), an
-unreachable or silent endpoint, an answer that is not a token — leaves as
-`TokenEndpointError` with a one-sentence reason that holds no secret; authlib and requests
-exceptions never escape.
+session. The request is sent the way the API client sends its own (`stripe_dbapi.bounded`):
+its whole answer within `timeout`, at most `MAX_ANSWER_BYTES` decoded, and a redirect is
+never followed (it would re-send the client secret elsewhere). Every failure — an OAuth
+error (`invalid_grant`, `invalid_client` …), an unreachable or silent endpoint, an answer
+that is not a token — leaves as `TokenEndpointError` with a one-sentence reason that holds
+no secret; authlib and requests exceptions never escape.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.common.urls import add_params_to_qs
 from authlib.integrations.requests_client import OAuth2Session
 
-from stripe_dbapi.redact import Redactor
+from stripe_dbapi import bounded
+from stripe_dbapi.connstr import check_url
+from stripe_dbapi.redact import Redactor, safe_code
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +83,36 @@ class TokenEndpointError(Exception):
         self.http_status = http_status
 
 
+class _Session(OAuth2Session):  # type: ignore[misc]
+    """authlib's session, each request sent and read through `bounded.fetch`."""
+
+    def __init__(self, *, answer_timeout: float, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.answer_timeout = answer_timeout
+        self.max_bytes = max_bytes
+        bounded.mount(self)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.pop("timeout", None)
+        return bounded.fetch(
+            super().request,
+            method,
+            url,
+            *args,
+            timeout=self.answer_timeout,
+            max_bytes=self.max_bytes,
+            **kwargs,
+        )
+
+
 class TokenEndpoint:
-    """One Connect platform's token endpoint: refresh grants and code exchanges."""
+    """One Connect platform's token endpoint: refresh grants and code exchanges.
+
+    `name` is what the URL was given as, for the InterfaceError when it is plain http to
+    a host that is not loopback (the client secret would cross the network readable).
+    """
+
+    MAX_ANSWER_BYTES = 1024 * 1024  # a token answer is under a kilobyte
 
     def __init__(
         self,
@@ -89,7 +121,9 @@ class TokenEndpoint:
         *,
         timeout: float = 60.0,
         known_secrets: Iterable[str] = (),
+        name: str = "OAuthTokenUrl",
     ) -> None:
+        check_url(name, url)
         self.url = url
         self.timeout = timeout
         self._client_secret = client_secret
@@ -126,10 +160,11 @@ class TokenEndpoint:
             seen.append(resp)
             return resp
 
-        session = OAuth2Session(
+        session = _Session(
+            answer_timeout=self.timeout,
+            max_bytes=self.MAX_ANSWER_BYTES,
             client_secret=self._client_secret,
             token_endpoint_auth_method=AUTH_METHOD,
-            default_timeout=(min(self.timeout, 10.0), self.timeout),
         )
         session.register_client_auth_method((AUTH_METHOD, _stripe_secret_key))
         session.register_compliance_hook("access_token_response", keep)
@@ -174,7 +209,7 @@ class TokenEndpoint:
         status = response.status_code if response is not None else None
         code: str | None = None
         if isinstance(exc, AuthlibBaseError) and exc.error not in (None, "oauth_error"):
-            code = str(exc.error)
+            code = safe_code(exc.error) or "an unrecognised OAuth2 error"
             description = str(exc.description or "").strip().rstrip(".")
             text = f"{where} answered {code}" + (f": {description}." if description else ".")
             hint = _HINTS.get(code, {}).get(what)
@@ -182,6 +217,10 @@ class TokenEndpoint:
                 text += f" {hint}"
         elif isinstance(exc, requests.Timeout):
             text = f"{where} did not answer within {self.timeout:g} s."
+        elif isinstance(exc, bounded.Redirected):
+            text = f"{where} answered with a redirect ({exc.reason}), which is never followed."
+        elif isinstance(exc, bounded.AnswerTooLarge):
+            text = f"{where} answered with a body {exc.reason}; it is not a token answer."
         elif isinstance(exc, requests.ConnectionError):
             text = f"could not reach {where} ({_reason(exc)})."
         elif response is not None:
@@ -195,7 +234,7 @@ class TokenEndpoint:
                 text = f"{where} answered HTTP {status} without an OAuth2 token ({kind})."
         else:
             text = f"the OAuth2 token request to {self.host} failed ({type(exc).__name__})."
-        return TokenEndpointError(redactor.redact(text), code=code, http_status=status)
+        return TokenEndpointError(redactor.redact(text), code=safe_code(code), http_status=status)
 
 
 def authorize_url(
@@ -256,7 +295,7 @@ def _json_error(response: requests.Response) -> tuple[str | None, str | None]:
         body = response.json()
     except ValueError:
         return None, None
-    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+    if not isinstance(body, dict) or not safe_code(body.get("error")):
         return None, None
     description = body.get("error_description")
     return body["error"], str(description).strip().rstrip(".") if description else None

@@ -12,14 +12,21 @@ user config dir (`platformdirs`, so `$XDG_CONFIG_HOME/stripe_dbapi` on Linux). I
 replaced atomically (a temp file in the same directory, then `os.replace`) with mode
 0600, and every read-modify-write holds an exclusive lock on `connections.ini.lock`, so
 two processes saving at once both keep their change.
+
+The file is trusted only as the user's own regular file: one owned by another user is
+refused, a symbolic link is neither followed nor replaced (the file is opened with
+`O_NOFOLLOW`), and a config directory that others can write to (so could swap the file)
+is warned about on every read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +40,8 @@ logger = logging.getLogger(__name__)
 
 CONFIG_DIR_ENV = "STRIPE_DBAPI_CONFIG_DIR"
 FILE_NAME = "connections.ini"
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # always fullmatch: `$` allows "\n"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 _HEADER = (
     "# stripe_dbapi saved connections (docs/connections.md).\n"
@@ -96,7 +104,7 @@ def config_path() -> Path:
 
 def check_name(name: str) -> str:
     """A valid connection name, or InterfaceError saying what a name may hold."""
-    if not isinstance(name, str) or not NAME_RE.match(name) or name.upper() == "DEFAULT":
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or name.upper() == "DEFAULT":
         raise InterfaceError(
             f"`{name}` is not a valid connection name: use 1-64 letters, digits, `_`, `.` "
             "or `-`, starting with a letter or digit."
@@ -123,15 +131,29 @@ def check_value(key: str, value: str) -> str:
 def read(path: Path | None = None) -> Document:
     """Parse the file (an empty document when it does not exist)."""
     path = path or config_path()
+    _check_dir(path.parent)
+    if not _NOFOLLOW:
+        _check_target(path)  # no O_NOFOLLOW (Windows): look before opening
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except FileNotFoundError:
         return Document(path, [], {})
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink_error(path) from None
         raise InterfaceError(
             f"Cannot read the saved connections in {path}: {exc.strerror}."
         ) from None
-    if os.name == "posix" and path.stat().st_mode & 0o077:
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            _check_owner(path, status)
+            data = handle.read()
+    except OSError as exc:  # a directory where the file should be, an I/O error
+        raise InterfaceError(
+            f"Cannot read the saved connections in {path}: {exc.strerror}."
+        ) from None
+    if os.name == "posix" and status.st_mode & 0o077:
         logger.warning("%s can be read by other users; run `chmod 600 %s`.", path, path)
     try:
         text = data.decode("utf-8-sig")
@@ -159,7 +181,7 @@ def parse(text: str, path: Path) -> Document:
             if not stripped.endswith("]"):
                 raise fail("a section header must look like `[name]`.")
             name = stripped[1:-1].strip()
-            if not NAME_RE.match(name) or name.upper() == "DEFAULT":
+            if not NAME_RE.fullmatch(name) or name.upper() == "DEFAULT":
                 raise fail(f"`{name}` is not a valid connection name.")
             if name in sections:
                 raise fail(f"the connection `{name}` is defined a second time.")
@@ -198,6 +220,7 @@ def write(doc: Document) -> None:
     """Replace the file with `doc` atomically, mode 0600."""
     directory = doc.path.parent
     ensure_dir(directory)
+    _check_target(doc.path)  # os.replace would silently replace a symlink or another's file
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{FILE_NAME}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -225,12 +248,60 @@ def locked(path: Path | None = None) -> Iterator[Document]:
     path = path or config_path()
     ensure_dir(path.parent)
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _symlink_error(lock_path) from None
+        raise InterfaceError(
+            f"Cannot lock the saved connections with {lock_path}: {exc.strerror}."
+        ) from None
     try:
         _lock(fd)
         yield read(path)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _check_dir(directory: Path) -> None:
+    """Warn when others may write to the directory: they could replace the file in it."""
+    try:
+        mode = directory.stat().st_mode
+    except OSError:
+        return  # not there yet: ensure_dir creates it 0700
+    if os.name == "posix" and mode & 0o022:
+        logger.warning(
+            "%s can be written by other users, who could replace the saved connections in "
+            "it; run `chmod go-w %s`.",
+            directory,
+            directory,
+        )
+
+
+def _check_target(path: Path) -> None:
+    """InterfaceError when `path` is a symlink or another user's file (absent is fine)."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(status.st_mode):
+        raise _symlink_error(path)
+    _check_owner(path, status)
+
+
+def _check_owner(path: Path, status: os.stat_result) -> None:
+    if hasattr(os, "geteuid") and status.st_uid != os.geteuid():
+        raise InterfaceError(
+            f"{path} belongs to another user, so its saved connections are not used; "
+            "remove it or make it your own."
+        )
+
+
+def _symlink_error(path: Path) -> InterfaceError:
+    return InterfaceError(
+        f"{path} is a symbolic link, which stripe_dbapi neither follows nor replaces; put "
+        "the file itself there."
+    )
 
 
 def _lock(fd: int) -> None:

@@ -32,7 +32,8 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
 
     A missing object is no row, as it would be in a full scan: a retrieve that answers 404
     or returns a deleted object (Stripe still retrieves deleted customers, products …),
-    and a list whose parent or filter object does not exist (404 `resource_missing`).
+    and a list whose parent or filter object does not exist (404 `resource_missing` to
+    its first page; a later page's 404 means the scan could not be completed).
     """
     if call.kind == "retrieve":
         obj = client.retrieve(call.path, call.params)
@@ -41,16 +42,22 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
         query = dict(call.params).get("query", "")
         yield from client.search_pages(call.path, query, max_rows=call.max_rows)
     else:
+        pages = (
+            client.list_pages(call.path, call.params, max_rows=call.max_rows)
+            if call.paginated
+            else client.list_pages(  # Stripe takes no `limit` or cursor there: one request
+                call.path, call.params, max_rows=call.max_rows, paginated=False
+            )
+        )
         try:
-            if call.paginated:
-                yield from client.list_pages(call.path, call.params, max_rows=call.max_rows)
-            else:  # Stripe takes no `limit` or cursor there: one request, every row
-                yield from client.list_pages(
-                    call.path, call.params, max_rows=call.max_rows, paginated=False
-                )
+            first = next(pages, None)
         except Error as exc:
             if exc.http_status != 404 or exc.code != "resource_missing":
                 raise
+            return
+        if first is not None:
+            yield first
+            yield from pages
 
 
 def scan_batches(

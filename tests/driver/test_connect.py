@@ -65,7 +65,7 @@ def test_keywords_win_over_the_string():
             "AccountId must look like `acct_…`, not `12`.",
         ),
         ("LiveAPIKey=sk_test_abcdefgh;ApiBase=ftp://x", "ApiBase must be an http(s) URL"),
-        ("LiveAPIKey", "Connection string part `LiveAPIKey` is not of the form Key=Value."),
+        ("LiveAPIKey", "Connection string part 1 is not of the form Key=Value (it has no `=`)."),
         ('LiveAPIKey="sk_test_abc', "The quoted value of `LiveAPIKey` is not closed"),
     ],
 )

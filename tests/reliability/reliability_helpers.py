@@ -58,6 +58,7 @@ def fast_connect(dsn: str, *, checked: bool = True, **client_kwargs: Any) -> Con
         "max_retries": config.max_retries,
         "max_concurrency": config.max_concurrency,
         "extra_secrets": config.secrets,
+        "max_rows": config.max_rows,
         **client_kwargs,
     }
     client = FastClient(
@@ -72,13 +73,16 @@ def fast_connect(dsn: str, *, checked: bool = True, **client_kwargs: Any) -> Con
 
 @dataclass
 class Reply:
-    """One scripted answer. `mode`: normal, truncate, drop (close at once), blackhole."""
+    """One scripted answer. `mode`: normal, truncate, drop (close at once), blackhole,
+    trickle (the whole answer, status line and headers included, one byte every `interval`
+    seconds) or trickle-body (the headers at once, then the body that slowly)."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     mode: str = "normal"
     content_type: str = "application/json"
+    interval: float = 0.1
 
 
 def stripe_error(status: int, message: str, code: str | None = None, **headers: str) -> Reply:
@@ -111,6 +115,10 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def do_POST(self) -> None:  # noqa: N802 (the OAuth2 token request)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 split = urlsplit(self.path)
                 params = parse_qsl(split.query, keep_blank_values=True)
@@ -132,6 +140,9 @@ class ScriptedServer:
                     payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 else:
                     payload = json.dumps(reply.body).encode()
+                if reply.mode.startswith("trickle"):
+                    self._trickle(reply, payload)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(payload)))
@@ -145,6 +156,24 @@ class ScriptedServer:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self.wfile.write(payload)
+
+            def _trickle(self, reply: Reply, payload: bytes) -> None:
+                head = [f"HTTP/1.1 {reply.status} Scripted", f"Content-Type: {reply.content_type}"]
+                head.append(f"Content-Length: {len(payload)}")
+                head += [f"{name}: {value}" for name, value in reply.headers.items()]
+                raw = ("\r\n".join(head) + "\r\n\r\n").encode()
+                self.close_connection = True
+                try:
+                    if reply.mode == "trickle-body":
+                        self.wfile.write(raw)
+                        raw = b""
+                    for byte in raw + payload:
+                        if server._release.wait(reply.interval):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the client gave up, as it should
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
-from canary import CANARY
+from canary import CANARY, CANARY_BARE
 
 import stripe_dbapi
 from stripe_dbapi.cli import main
@@ -22,7 +22,8 @@ from stripe_dbapi.connection import resolve_config
 from stripe_dbapi.sandbox import SandboxServer, start_sandbox
 
 CANARY_TOKEN = "rt_test_CANARYrefresh7781token"
-CANARIES = (CANARY, CANARY_TOKEN, CANARY[8:], CANARY_TOKEN[8:])  # with or without the prefix
+CANARIES = (CANARY, CANARY_TOKEN, CANARY_BARE, CANARY[8:], CANARY_TOKEN[8:], CANARY_BARE[3:])
+# (each with and without its prefix)
 
 
 class Seen:
@@ -221,3 +222,73 @@ def test_every_cli_command_keeps_the_secret_out_of_its_output(
     monkeypatch.setenv("STRIPE_DBAPI_DSN", wrong)
     assert main(["query", "SELECT 1"]) == 1
     seen.add(*capsys.readouterr())
+
+
+# -- issue #14: the paths hardening added ----------------------------------------------------
+
+
+def test_malformed_parts_wrong_properties_and_plain_http_never_show_the_secret(seen, capsys):
+    for dsn in (
+        f"LiveAPIKey={CANARY};{CANARY_BARE}",
+        f"{CANARY_BARE};LiveAPIKey={CANARY}",
+        f"LiveAPIKey={CANARY};Timeout={CANARY_BARE}",
+        f"LiveAPIKey={CANARY};AccountId={CANARY_BARE}",
+        f"LiveAPIKey={CANARY};MaxRows={CANARY_BARE}",
+        f"LiveAPIKey={CANARY};ApiBase=http://{CANARY_BARE}.example.com",
+        f"LiveAPIKey={CANARY};OAuthTokenUrl=http://x.example.com/{CANARY_BARE}",
+        f"LiveAPIKey={CANARY};ApiBase=ftp://{CANARY_BARE}",
+        f"AuthScheme=OAuth2;ClientSecret={CANARY};RefreshToken={CANARY_BARE};Timeout=x",
+    ):
+        seen.fail(stripe_dbapi.connect, dsn)
+        assert main(["query", "--dsn", dsn, "SELECT 1"]) == 1
+        seen.add(*capsys.readouterr())
+
+
+def test_a_server_echoing_secrets_in_request_id_code_and_location_never_shows_them(seen):
+    from tests.reliability.reliability_helpers import ACCOUNT, Reply, ScriptedServer
+
+    def script(path, params, n):
+        if path == "/v1/account":
+            return ACCOUNT
+        if path == "/v1/charges":
+            return Reply(302, b"", {"Location": f"https://{CANARY_BARE}.example.com/x"})
+        error = {"message": f"Bad key {CANARY_BARE}", "code": CANARY_BARE, "type": CANARY}
+        return Reply(400, {"error": error}, {"Request-Id": CANARY_BARE})
+
+    server = ScriptedServer(script).start()
+    try:
+        with stripe_dbapi.connect(f"LiveAPIKey={CANARY};ApiBase={server.url};MaxRetries=0") as conn:
+            cur = conn.cursor()
+            for sql in ("SELECT id FROM customers", "SELECT id FROM charges"):
+                err = seen.fail(lambda sql=sql: cur.execute(sql).fetchall())
+                seen.add(err.code, err.request_id)
+    finally:
+        server.stop()
+
+
+def test_a_token_endpoint_echoing_or_redirecting_never_shows_the_secret(seen):
+    from tests.reliability.reliability_helpers import Reply, ScriptedServer
+
+    answers = iter(
+        [
+            Reply(307, b"", {"Location": f"https://{CANARY_BARE}.example.com/{CANARY}"}),
+            Reply(400, {"error": CANARY_BARE, "error_description": f"Bad {CANARY_BARE}"}),
+            Reply(500, {"error": CANARY, "error_description": CANARY}, {"Request-Id": CANARY}),
+        ]
+    )
+    server = ScriptedServer(lambda path, params, n: next(answers)).start()
+    try:
+        for _ in range(3):
+            err = seen.fail(
+                stripe_dbapi.connect,
+                AuthScheme="OAuth2",
+                ClientSecret=CANARY,
+                RefreshToken=CANARY_BARE,
+                OAuthTokenUrl=f"{server.url}/oauth/token",
+                ApiBase=server.url,
+                MaxRetries=0,
+                Timeout=2,
+            )
+            seen.add(err.code, err.request_id)
+    finally:
+        server.stop()
