@@ -196,3 +196,13 @@ def test_a_comparison_with_null_sends_nothing(conn, sandbox):
     cur.execute("SELECT id FROM customers WHERE email = NULL")
     assert cur.fetchall() == []
     assert len(api_requests(sandbox)) == before
+
+
+def test_child_ids_unique_only_within_their_parent_are_one_row_per_parent(conn, sandbox):
+    # Stripe's capability ids are names (`card_payments`, `transfers`) shared by every
+    # account: a fan-out over accounts must keep each account's own.
+    capabilities = sandbox.dataset["accounts_capabilities"]
+    assert len({c["id"] for c in capabilities}) < len(capabilities)
+    cur = conn.cursor()
+    cur.execute("SELECT account, id FROM accounts_capabilities ORDER BY 1, 2")
+    assert cur.fetchall() == sorted((c["account"], c["id"]) for c in capabilities)
