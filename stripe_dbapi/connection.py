@@ -7,7 +7,10 @@ request before returning: a Connection object always stands for an account that 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -80,6 +83,8 @@ class Connection:
         self._sandbox = sandbox
         self._engine = Engine(catalog)
         self._closed = False
+        self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
+        self._close_lock = threading.Lock()
 
     @classmethod
     def open(cls, config: ConnectionConfig) -> Connection:
@@ -127,7 +132,9 @@ class Connection:
         from stripe_dbapi.cursor import Cursor
 
         self._check_open()
-        return Cursor(self)
+        cursor = Cursor(self)
+        self._cursors.add(cursor)
+        return cursor
 
     def commit(self) -> None:
         """Nothing to commit: stripe_dbapi is read-only."""
@@ -138,13 +145,26 @@ class Connection:
         self._check_open()
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._client.close()
-        self._engine.close()
-        if self._sandbox is not None:
-            self._sandbox.stop()
+        """Stop every cursor's query (from any thread) and release the client, the engine
+        and an in-process sandbox; each step runs even if one before it fails, and a
+        second close does nothing."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        for cursor in list(self._cursors):
+            with contextlib.suppress(Exception):
+                cursor.close()
+        try:
+            with contextlib.suppress(Exception):
+                self._client.close()
+        finally:
+            try:
+                self._engine.close()
+            finally:
+                if self._sandbox is not None:
+                    with contextlib.suppress(Exception):
+                        self._sandbox.stop()
 
     def __enter__(self) -> Connection:
         return self

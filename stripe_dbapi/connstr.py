@@ -37,6 +37,7 @@ class ConnectionConfig:
     api_base: str = BY_ATTR["api_base"].default
     oauth_token_url: str = BY_ATTR["oauth_token_url"].default
     timeout: float = BY_ATTR["timeout"].default
+    query_timeout: float | None = BY_ATTR["query_timeout"].default
     max_retries: int = BY_ATTR["max_retries"].default
     max_rows: int | None = BY_ATTR["max_rows"].default
     max_concurrency: int = BY_ATTR["max_concurrency"].default

@@ -1,21 +1,26 @@
 """The PEP 249 Cursor: plans a query, streams it through the engine, hands out rows.
 
 Rows are converted from Arrow a batch at a time, when fetched, so `fetchone` on a large
-table returns after the first page. `fetch_arrow_table` and `fetch_df` hand the engine's
+table returns after the first page. A value Python cannot hold exactly is a DataError
+naming its column; the rows before it are delivered, and every later fetch raises the
+same error (the cursor never skips past it). `fetch_arrow_table` and `fetch_df` hand the engine's
 Arrow result over without a Python row loop.
 """
 
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from stripe_dbapi._typing import ResultRow
 from stripe_dbapi.engine import Result, scalar_functions
-from stripe_dbapi.exceptions import Error, InterfaceError, ProgrammingError
+from stripe_dbapi.exceptions import DataError, Error, InterfaceError, ProgrammingError
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.query.plan import Plan
 from stripe_dbapi.query.planner import plan_query
@@ -36,8 +41,11 @@ class Cursor:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._arraysize = 1
-        self._duck = connection.engine.cursor()
+        self._session = connection.engine.session()
+        # A cursor dropped without close() still gives its DuckDB connection back.
+        self._finalizer = weakref.finalize(self, self._session.close)
         self._closed = False
+        self._failed: Error | None = None
         self._result: Result | None = None
         self._batches: Iterator[pa.RecordBatch] | None = None
         self._buffer: list[ResultRow] = []
@@ -91,6 +99,7 @@ class Cursor:
         self._check_open()
         self._reset()
         conn = self.connection
+        self._session.begin(conn.config.query_timeout)
         plan = plan_query(
             operation,
             conn.catalog,
@@ -115,7 +124,7 @@ class Cursor:
                 scan_batches(conn.client, scan, table, concurrency=conn.config.max_concurrency),
             )
         self._result = Result(
-            self._duck, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
+            self._session, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
         )
         self._description = [
             (name, type_code, None, None, None, None, True)
@@ -180,10 +189,16 @@ class Cursor:
             raise ProgrammingError(
                 "fetch_arrow_table() must be called before fetching rows one by one."
             )
+        if self._failed is not None:
+            raise self._failed.with_traceback(None)
         if self._result is None:
             raise ProgrammingError("EXPLAIN results are rows; use fetchall().")
         self._batches = None
-        table = self._result.arrow()
+        try:
+            table = self._result.arrow()
+        except Error as exc:
+            self._failed = exc
+            raise
         self._produced += table.num_rows
         self._rowcount = self._produced
         return table
@@ -202,11 +217,15 @@ class Cursor:
         return row
 
     def close(self) -> None:
-        """Release the result; the cursor can't be used afterwards."""
+        """Stop the running query (from any thread) and release everything; the cursor
+        can't be used afterwards, and a second close does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._session.interrupt("closed")
         self._reset()
-        if not self._closed:
-            self._closed = True
-            self._duck.close()
+        self._session.close()
+        self._finalizer.detach()
 
     def __enter__(self) -> Cursor:
         return self
@@ -219,6 +238,8 @@ class Cursor:
     def _fill(self, needed: int) -> bool:
         """Make at least `needed` unread rows available; False at the end of the result."""
         while len(self._buffer) - self._position < needed:
+            if self._failed is not None:
+                raise self._failed.with_traceback(None)
             if self._batches is None:
                 break
             try:
@@ -226,22 +247,36 @@ class Cursor:
             except StopIteration:
                 self._batches = None
                 break
-            except Error:
-                self._batches = None
+            except Error as exc:
+                self._fail(exc)
                 raise
-            rows = _rows(batch)
+            rows, error = _rows(batch, self._types)
             self._produced += len(rows)
             self._buffer = self._buffer[self._position :] + rows
             self._position = 0
+            if error is not None:
+                self._fail(error)  # raised once the rows before the bad one are read
         available = len(self._buffer) - self._position >= needed
         if not available and self._batches is None and self._rowcount < 0:
             self._rowcount = self._produced
         return available
 
+    def _fail(self, exc: Error) -> None:
+        """Finish the result with `exc`: every later fetch raises it, none skips ahead."""
+        self._failed = exc
+        self._batches = None
+        if self._result is not None:
+            self._result.close()
+
+    @property
+    def _types(self) -> list[str]:
+        return [] if self._description is None else [d[1] for d in self._description]
+
     def _reset(self) -> None:
         if self._result is not None:
             self._result.close()
         self._result = None
+        self._failed = None
         self._batches = None
         self._buffer = []
         self._position = 0
@@ -261,14 +296,54 @@ class Cursor:
             raise ProgrammingError("No query has been executed on this cursor.")
 
 
-def _rows(batch: pa.RecordBatch) -> list[ResultRow]:
-    columns = [_values(column) for column in batch.columns]
+def _rows(batch: pa.RecordBatch, types: Sequence[str]) -> tuple[list[ResultRow], DataError | None]:
+    """The batch as rows, and the DataError of its first value Python cannot hold: the
+    rows before that value are returned, none after it."""
+    try:
+        return _convert(batch, types), None
+    except DataError as exc:
+        good: list[ResultRow] = []
+        for i in range(batch.num_rows):
+            try:
+                good.extend(_convert(batch.slice(i, 1), types))
+            except DataError as row_exc:
+                return good, row_exc
+        return good, exc
+
+
+def _convert(batch: pa.RecordBatch, types: Sequence[str]) -> list[ResultRow]:
+    columns = []
+    for i, column in enumerate(batch.columns):
+        name = batch.schema.field(i).name
+        duck_type = types[i] if i < len(types) else ""
+        try:
+            columns.append(_values(column, duck_type))
+        except (
+            ArithmeticError,
+            ValueError,
+            TypeError,
+            NotImplementedError,
+            pa.ArrowException,
+        ) as exc:
+            raise DataError(
+                f"Column `{name}` holds a {duck_type or column.type} value Python cannot "
+                f"represent exactly ({exc})."
+            ) from None
     return list(zip(*columns)) if columns else [()] * batch.num_rows
 
 
-def _values(column: pa.Array) -> list[Any]:
-    """A column as Python values; intervals as `timedelta`, as DuckDB's own driver gives
-    them (a month counts 30 days), rather than pyarrow's MonthDayNano tuples."""
+_MAX_INT64 = (1 << 63) - 1
+_DAY_US = 86_400_000_000
+
+
+def _values(column: pa.Array, duck_type: str = "") -> list[Any]:
+    """A column as Python values, exactly or not at all (an exception names the reason).
+
+    Intervals become `timedelta`, as DuckDB's own driver gives them (a month counts 30
+    days), rather than pyarrow's MonthDayNano tuples. HUGEINT, UHUGEINT and BIGNUM come
+    back as `int`. DuckDB's infinite timestamps and `TIME '24:00:00'` have no Python
+    value, and pyarrow would turn them into other times silently.
+    """
     if pa.types.is_interval(column.type):
         return [
             None
@@ -276,4 +351,27 @@ def _values(column: pa.Array) -> list[Any]:
             else datetime.timedelta(days=v.months * 30 + v.days, microseconds=v.nanoseconds // 1000)
             for v in column.to_pylist()
         ]
-    return column.to_pylist()
+    if pa.types.is_timestamp(column.type) and column.null_count < len(column):
+        raw = column.cast(pa.int64())
+        if pc.max(pc.abs(raw)).as_py() == _MAX_INT64:
+            raise ValueError("an infinite timestamp")
+    if pa.types.is_time64(column.type) and column.null_count < len(column):
+        per_us = 1000 if column.type.unit == "ns" else 1
+        if pc.max(column.cast(pa.int64())).as_py() >= _DAY_US * per_us:
+            raise ValueError("24:00:00 is not a Python time")
+    if duck_type == "BIGNUM" or duck_type == "VARINT":
+        return [None if v is None else _bignum(v) for v in column.to_pylist()]
+    values = column.to_pylist()
+    if duck_type in ("HUGEINT", "UHUGEINT"):
+        return [int(v) if isinstance(v, Decimal) else v for v in values]
+    return values
+
+
+def _bignum(data: bytes) -> int:
+    """DuckDB's BIGNUM encoding: a 3-byte header (sign bit, byte count), then the
+    big-endian magnitude; a negative number has every byte inverted."""
+    if len(data) < 3:
+        raise ValueError("a truncated BIGNUM")
+    if data[0] & 0x80:
+        return int.from_bytes(data[3:], "big")
+    return -int.from_bytes(bytes(255 - b for b in data[3:]), "big")

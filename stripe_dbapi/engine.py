@@ -4,25 +4,39 @@ One in-memory database per Connection holds every catalog table as a typed, empt
 in the `stripe` schema, so `information_schema` answers without calling Stripe. A query's
 scans are registered as lazily read Arrow streams and its SQL (already rewritten by the
 planner to read them) runs in streaming mode: the engine pulls pages only as it needs
-rows. File and network access from SQL is disabled: the driver may run inside a BI server.
+rows.
+
+The engine is a locked room (docs/security.md): external access, extension installing and
+loading are off, the configuration is locked after setup, temporary files go to a private
+directory, and every query's SQL is checked against a list of allowed table functions and
+refused functions before it runs. Each Cursor runs on a `Session` that can be interrupted
+from any thread (QueryTimeout, close(), Ctrl-C) and lets nothing but PEP 249 errors out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import SCHEMA, Catalog
+from stripe_dbapi.catalog.model import DIALECT, SCHEMA, Catalog
 from stripe_dbapi.exceptions import (
     DataError,
     Error,
+    InterfaceError,
     InternalError,
     NotSupportedError,
     OperationalError,
@@ -30,14 +44,54 @@ from stripe_dbapi.exceptions import (
 )
 
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
+POOL_SIZE = 8  # DuckDB connections configured before the configuration is locked
+GRACE = 2.0  # seconds close() and Ctrl-C wait for a call to stop before going on without it
+
+# Table functions SQL may call (docs/security.md); every other one is refused by name.
+ALLOWED_TABLE_FUNCTIONS = frozenset(
+    {"range", "generate_series", "unnest", "json_each", "json_tree"}
+)
+# Scalar functions that read or write settings, variables or logs.
+REFUSED_SCALARS = frozenset({"current_setting", "getvariable", "write_log"})
+# Views over the engine's own state (settings, logs, secrets …), in any schema.
+REFUSED_TABLE_PREFIXES = ("duckdb_", "pg_settings")
+
+REFUSED = "stripe_dbapi does not allow that from SQL: "
+
+
+def _connect(temp_directory: str) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory database that never installs or loads an extension by itself."""
+    return duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            "temp_directory": temp_directory,
+        },
+    )
 
 
 class Engine:
     """The DuckDB database of one connection."""
 
     def __init__(self, catalog: Catalog, *, threads: int = 2) -> None:
-        self._db = duckdb.connect(":memory:")
+        # Spilled sorts and joins go to a private 0700 directory, never `.tmp/` under the
+        # working directory where other processes (and SQL) could read them.
+        self.temp_directory = tempfile.mkdtemp(prefix="stripe_dbapi-")
         self._lock = threading.Lock()
+        self._idle: list[duckdb.DuckDBPyConnection] = []
+        self._closed = False
+        try:
+            self._db = _connect(self.temp_directory)
+            self._setup(catalog, threads)
+        except Exception as exc:
+            shutil.rmtree(self.temp_directory, ignore_errors=True)
+            raise InternalError(
+                f"The SQL engine could not start ({type(exc).__name__}: {exc}); please report it."
+            ) from None
+
+    def _setup(self, catalog: Catalog, threads: int) -> None:
         setup = [
             # GLOBAL: each Cursor runs on its own DuckDB cursor, which does not inherit a
             # session SET and would otherwise render times in the machine's time zone.
@@ -51,22 +105,338 @@ class Engine:
                 for c in table.columns
             )
             setup.append(f"CREATE TABLE {SCHEMA}.{typemap.quote_ident(table.name)} ({columns})")
-        # Once off, external access cannot be turned back on while the database runs.
-        setup.append("SET enable_external_access=false")
         for statement in setup:
             self._db.execute(statement)
+        self.refused_functions = _refused_function_names(self._db)
+        # The streaming buffer is a per-connection setting that cannot be changed once the
+        # configuration is locked, so the connections cursors use are made now and reused.
+        self._idle = [self._configured() for _ in range(POOL_SIZE)]
+        # Once off, external access cannot be turned back on while the database runs;
+        # once locked, no setting can change (enable_logging, enable_profiling, threads …).
+        self._db.execute("SET enable_external_access=false")
+        self._db.execute("SET lock_configuration=true")
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection of its own for one Cursor (they may run concurrently)."""
-        with self._lock:
-            con = self._db.cursor()
+    def _configured(self) -> duckdb.DuckDBPyConnection:
+        con = self._db.cursor()
         # A small buffer makes the first rows stream out after a page or two instead of
         # after ~10 MiB of pages; the setting is per connection.
         con.execute("SET streaming_buffer_size='1kb'")
         return con
 
+    def session(self) -> Session:
+        """A DuckDB connection of its own for one Cursor (they may run concurrently)."""
+        with self._lock:
+            if self._closed:
+                raise InterfaceError("The connection is closed.")
+            if self._idle:
+                return Session(self, self._idle.pop())
+            try:
+                # More cursors open at once than the pool holds: this one works the same,
+                # with DuckDB's default (larger) streaming buffer.
+                return Session(self, self._db.cursor())
+            except duckdb.Error as exc:
+                raise InternalError(f"The SQL engine could not open a cursor: {exc}") from None
+
+    def release(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Take back a cursor's connection: into the pool when it is clean, else closed."""
+        try:
+            views = con.sql("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()
+            for (name,) in views:
+                con.unregister(name)
+        except (duckdb.Error, RuntimeError):
+            _close_quietly(con)
+            return
+        with self._lock:
+            if not self._closed and len(self._idle) < POOL_SIZE:
+                self._idle.append(con)
+                return
+        _close_quietly(con)
+
     def close(self) -> None:
-        self._db.close()
+        """Close the database and remove its temporary files; a second close does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for con in idle:
+            _close_quietly(con)
+        if not self._close_database():
+            # A call that ignored the interrupt still holds a connection (a page in flight):
+            # the database closes as soon as it lets go.
+            threading.Thread(target=self._close_later, daemon=True).start()
+
+    def _close_database(self) -> bool:
+        try:
+            self._db.close()
+        except (duckdb.Error, RuntimeError):
+            return False
+        shutil.rmtree(self.temp_directory, ignore_errors=True)
+        return True
+
+    def _close_later(self) -> None:
+        for _ in range(1200):
+            time.sleep(0.1)
+            if self._close_database():
+                return
+
+
+def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error, RuntimeError):
+        con.close()
+
+
+def _refused_function_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every table function DuckDB knows that is not allowed, plus the refused scalars.
+
+    Names that are also ordinary functions (`repeat`, `histogram`) stay callable as such;
+    the tree check refuses them where they would be table functions, in FROM.
+    """
+    rows = con.sql(
+        "SELECT function_name, list(DISTINCT function_type) FROM duckdb_functions() GROUP BY 1"
+    ).fetchall()
+    table_kinds = {"table", "table_macro", "pragma"}
+    refused = {
+        name.lower()
+        for name, kinds in rows
+        if set(kinds) <= table_kinds and name.lower() not in ALLOWED_TABLE_FUNCTIONS
+    }
+    return frozenset(refused | REFUSED_SCALARS)
+
+
+def check_sql(sql: str, refused_functions: frozenset[str]) -> None:
+    """Refuse SQL that calls a function outside the locked room, naming it.
+
+    Two checks on the exact text DuckDB will run: every name followed by `(` (a call in
+    any position, `x.f()` and quoted names included) against the refused functions, and
+    the sqlglot tree, where every table function in FROM must be on the allow-list (this
+    also refuses functions of extensions that are not loaded) and no view over the
+    engine's own state may be read.
+    """
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(sql)
+    except (SqlglotError, ValueError, RecursionError) as exc:
+        raise ProgrammingError(f"The query could not be checked: {exc}") from None
+    for prev, tok, nxt in zip([None, *tokens], tokens, [*tokens[1:], None]):
+        if nxt is None or nxt.token_type != TokenType.L_PAREN:
+            continue
+        if prev is not None and prev.token_type == TokenType.ALIAS:
+            continue  # `AS t(a, b)`: column names of an alias
+        if tok.text.lower() in refused_functions:
+            raise NotSupportedError(f"{REFUSED}the function `{tok.text.lower()}`.")
+    try:
+        tree = sqlglot.Dialect.get_or_raise(DIALECT).parser().parse(tokens, sql)
+    except (SqlglotError, ValueError, RecursionError) as exc:
+        raise ProgrammingError(f"The query could not be checked: {exc}") from None
+    for statement in tree:
+        if statement is not None:
+            _check_tree(statement)
+
+
+def _check_tree(tree: exp.Expr) -> None:
+    for node in tree.walk():
+        if isinstance(node, exp.Table):
+            if isinstance(node.this, exp.Identifier):
+                name = node.name.lower()
+                if name.startswith(REFUSED_TABLE_PREFIXES):
+                    raise NotSupportedError(f"{REFUSED}the view `{name}`.")
+            elif node.this is not None:
+                _check_table_function(node.this)
+        elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Func):
+            _check_table_function(node.this)
+
+
+def _check_table_function(func: exp.Expr) -> None:
+    if isinstance(func, (exp.GenerateSeries, exp.Unnest)):
+        return  # range(…), generate_series(…), unnest(…)
+    if isinstance(func, exp.Anonymous):
+        name = func.name.lower()
+    elif isinstance(func, exp.Func):
+        name = func.sql_name().lower()
+    else:
+        name = type(func).__name__.lower()
+    if name not in ALLOWED_TABLE_FUNCTIONS:
+        raise NotSupportedError(f"{REFUSED}the table function `{name}`.")
+
+
+class Session:
+    """One Cursor's DuckDB connection: one call at a time, stoppable from any thread.
+
+    A query's time limit, close() from another thread and Ctrl-C all end in `interrupt`,
+    which records why and calls DuckDB's interrupt(); the call that was running then
+    raises the error for that reason (QueryTimeout, closed) instead of DuckDB's own.
+    """
+
+    def __init__(self, engine: Engine, con: duckdb.DuckDBPyConnection) -> None:
+        self.engine = engine
+        self.con = con
+        self._busy = threading.Lock()  # held while a DuckDB call runs
+        self._state = threading.Lock()
+        self._closed = False
+        self._released = False
+        self._reason: str | None = None  # "timeout", "closed" or "interrupt"
+        self._timeout: float | None = None
+        self._deadline: float | None = None
+        self._timer: threading.Timer | None = None
+
+    # -- the time limit -------------------------------------------------------------------
+
+    def begin(self, timeout: float | None) -> None:
+        """Start a query: a fresh time limit, the last query's interruption forgotten."""
+        self.end()
+        with self._state:
+            if self._closed:
+                raise InterfaceError("The cursor is closed.")
+            self._reason = None
+            self._timeout = timeout
+            self._deadline = None if timeout is None else time.monotonic() + timeout
+            if timeout is not None:
+                self._timer = threading.Timer(timeout, self.interrupt, ("timeout",))
+                self._timer.daemon = True
+                self._timer.start()
+
+    def end(self) -> None:
+        """The query is over: its timer stops."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def check(self) -> None:
+        """Raise the error of an interrupted or overdue query (called between pages)."""
+        overdue = self._deadline is not None and time.monotonic() >= self._deadline
+        if self._reason is None and overdue:
+            self._reason = "timeout"
+        if self._reason is not None:
+            raise self.stopped()
+
+    def stopped(self) -> Error:
+        """The error a query stopped for `self._reason` ends with."""
+        if self._reason == "timeout":
+            return OperationalError(f"The query ran longer than QueryTimeout={self._timeout:g} s.")
+        if self._reason == "closed":
+            return InterfaceError("The cursor was closed while its query ran.")
+        return OperationalError("The query was interrupted.")
+
+    def interrupt(self, reason: str) -> None:
+        """Stop what runs on this connection, from any thread; the first reason wins."""
+        with self._state:
+            if self._reason is None:
+                self._reason = reason
+            if self._released:
+                return
+            with contextlib.suppress(duckdb.Error, RuntimeError):
+                self.con.interrupt()
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def call(self, fn: Callable[[], Any], failures: list[BaseException] | None = None) -> Any:
+        """Run one DuckDB call; nothing but PEP 249 errors (and KeyboardInterrupt,
+        SystemExit) comes out. `failures` are the scans' own exceptions: DuckDB re-raises
+        them as its own errors, and the original is what the user should see."""
+        self.check()
+        if self._closed:
+            raise InterfaceError("The cursor is closed.")
+        if threading.current_thread() is threading.main_thread():
+            return self._in_worker(fn, failures)
+        return self._run(fn, failures)
+
+    def _in_worker(self, fn: Callable[[], Any], failures: list[BaseException] | None) -> Any:
+        """Run `fn` in a worker thread while the main thread waits where Ctrl-C reaches it.
+
+        A signal is only handled in the main thread, between Python instructions; inside a
+        long DuckDB call it would wait for the call to end. Waiting on an Event instead,
+        the main thread gets the KeyboardInterrupt at once, interrupts DuckDB, and lets the
+        KeyboardInterrupt go on unchanged.
+        """
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["value"] = self._run(fn, failures)
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="stripe_dbapi-engine", daemon=True).start()
+        try:
+            # Short waits: a signal that did not wake the wait itself (Windows, or
+            # `_thread.interrupt_main`) is still handled within 50 ms.
+            while not done.wait(0.05):
+                pass
+        except BaseException:
+            self.interrupt("interrupt")
+            done.wait(GRACE)
+            raise
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    def _run(self, fn: Callable[[], Any], failures: list[BaseException] | None) -> Any:
+        with self._busy:
+            try:
+                return fn()
+            except (Error, StopIteration):  # StopIteration: the end of a reader
+                raise
+            except Exception as exc:
+                raise self._translate(exc, failures or []) from None
+            finally:
+                if self._closed:
+                    self._release()
+
+    def _translate(self, exc: Exception, failures: list[BaseException]) -> BaseException:
+        """The PEP 249 error (or the scan's KeyboardInterrupt/SystemExit) for `exc`."""
+        if failures:
+            failure = failures[0]
+            if isinstance(failure, Error) or not isinstance(failure, Exception):
+                return failure
+            return OperationalError(f"Fetching from Stripe failed: {failure!r}")
+        if self._reason is not None:
+            return self.stopped()
+        if isinstance(exc, duckdb.Error):
+            return translate(exc)
+        if isinstance(exc, (pa.ArrowException, OSError)):
+            # A failing stream surfaces as DuckDB's error while the query runs, but as
+            # Arrow's (an OSError) once DuckDB hands rows over through the Arrow reader.
+            return InternalError(f"The engine failed reading a result: {exc}")
+        return InternalError(
+            f"The engine failed ({type(exc).__name__}: {exc}); please report it with the query."
+        )
+
+    def quietly(self, fn: Callable[[], Any]) -> None:
+        """Run a clean-up call if the connection is free within GRACE; never raise."""
+        if self._released or not self._busy.acquire(timeout=GRACE):
+            return
+        try:
+            with contextlib.suppress(duckdb.Error, pa.ArrowException, OSError, RuntimeError):
+                fn()
+        finally:
+            self._busy.release()
+
+    # -- the end --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Interrupt what runs and give the connection back; a second close does nothing."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+        self.end()
+        self.interrupt("closed")
+        if self._busy.acquire(timeout=GRACE):
+            try:
+                self._release()
+            finally:
+                self._busy.release()
+        # Otherwise the running call releases the connection when it returns (`_run`).
+
+    def _release(self) -> None:
+        with self._state:
+            if self._released:
+                return
+            self._released = True
+        self.engine.release(self.con)
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,20 +460,21 @@ class Result:
 
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        session: Session,
         sql: str,
         streams: dict[str, tuple[pa.Schema, Iterator[pa.RecordBatch]]],
         *,
         materialize: bool = False,
         row_wise: bool = False,
     ) -> None:
-        """Register each scan's stream under its name and start the query.
+        """Check the SQL, register each scan's stream under its name and start the query.
 
         A stream can be read once; with `materialize` (a PIVOT reads its input twice) each
         scan is read into a table first. A `row_wise` query over one scan runs on each
         page as it arrives, so its first rows come after one page (see planner).
         """
-        self._con = con
+        self._session = session
+        con = self._con = session.con
         self._names = list(streams)
         self._failure: list[BaseException] = []
         self._rel: Any = None
@@ -111,24 +482,31 @@ class Result:
         self._pages: Iterator[pa.RecordBatch] | None = None
         self.description: list[tuple[str, str]] = []
         self._schema = pa.schema([])
-        if row_wise and len(streams) == 1:
-            self._start_page_by_page(sql, *next(iter(streams.items())))
-            return
-        for name, (schema, batches) in streams.items():
-            reader = pa.RecordBatchReader.from_batches(schema, self._guard(batches))
-            con.register(name, self._call(reader.read_all) if materialize else reader)
         try:
+            check_sql(sql, session.engine.refused_functions)
+            if row_wise and len(streams) == 1:
+                self._start_page_by_page(sql, *next(iter(streams.items())))
+                return
+            for name, (schema, batches) in streams.items():
+                reader = pa.RecordBatchReader.from_batches(schema, self._guard(batches))
+                source = self._call(reader.read_all) if materialize else reader
+                self._call(functools.partial(con.register, name, source))
             self._rel = self._call(lambda: con.sql(sql))
             if self._rel is None:
                 raise InternalError("The engine returned no result for a query.")
             self.description = [
                 (name, str(dtype)) for name, dtype in zip(self._rel.columns, self._rel.types)
             ]
-            self._reader = self._call(lambda: self._rel.to_arrow_reader(BATCH_ROWS))
-            self._schema = _utc_schema(self._reader.schema)
+            reader = self._reader = self._call(lambda: self._rel.to_arrow_reader(BATCH_ROWS))
+            self._schema = self._call(lambda: _utc_schema(reader.schema, self.types))
         except BaseException:
             self.close()
             raise
+
+    @property
+    def types(self) -> list[str]:
+        """DuckDB's type name of each column."""
+        return [t for _, t in self.description]
 
     def _start_page_by_page(
         self,
@@ -137,48 +515,45 @@ class Result:
         stream: tuple[pa.Schema, Iterator[pa.RecordBatch]],
     ) -> None:
         schema, batches = stream
-        self._con.register(name, schema.empty_table())  # binds the query: its description
-        try:
-            empty = self._call(lambda: self._con.sql(sql).to_arrow_table())
-        except BaseException:
-            self.close()
-            raise
-        rel = self._call(lambda: self._con.sql(sql))
+        con = self._con
+        self._call(lambda: con.register(name, schema.empty_table()))  # binds the query
+        empty = self._call(lambda: con.sql(sql).to_arrow_table())
+        rel = self._call(lambda: con.sql(sql))
         self.description = [(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-        self._schema = _utc_schema(empty.schema)
-        self._pages = self._page_by_page(sql, name, batches)
+        self._schema = self._call(lambda: _utc_schema(empty.schema, self.types))
+        self._pages = self._page_by_page(sql, name, self._guard(batches))
 
     def _page_by_page(
         self, sql: str, name: str, batches: Iterator[pa.RecordBatch]
     ) -> Iterator[pa.RecordBatch]:
+        con = self._con
         for batch in batches:
-            self._con.register(name, pa.Table.from_batches([batch]))
-            table = self._call(lambda: self._con.sql(sql).to_arrow_table())
+            page = pa.Table.from_batches([batch])
+            self._call(functools.partial(con.register, name, page))
+            table = self._call(lambda: con.sql(sql).to_arrow_table())
             for out in table.to_batches():
-                yield _conform(out, self._schema)
+                yield self._conform(out)
 
     def _guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Remember the driver's own exception: DuckDB re-raises it as its own error."""
+        """Stop between pages when the query is overdue or interrupted, and remember the
+        driver's own exception: DuckDB re-raises it as its own error."""
         try:
-            yield from batches
+            self._session.check()
+            for batch in batches:
+                yield batch
+                self._session.check()
         except BaseException as exc:
             self._failure.append(exc)
             raise
 
     def _call(self, fn: Callable[[], Any]) -> Any:
+        return self._session.call(fn, self._failure)
+
+    def _conform(self, data: Any) -> Any:
         try:
-            return fn()
-        except (duckdb.Error, pa.ArrowException, OSError) as exc:
-            # A failing stream surfaces as DuckDB's error while the query runs, but as
-            # Arrow's (an OSError) once DuckDB hands rows over through the Arrow reader.
-            if self._failure:
-                failure = self._failure[0]
-                if isinstance(failure, Error):
-                    raise failure from None
-                raise OperationalError(f"Fetching from Stripe failed: {failure!r}") from None
-            if isinstance(exc, duckdb.Error):
-                raise translate(exc) from None
-            raise InternalError(f"The engine failed reading a result: {exc}") from None
+            return _conform(data, self._schema, self.types)
+        except (pa.ArrowException, ValueError, OverflowError) as exc:
+            raise DataError(f"A result value could not be converted: {exc}") from None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Each result batch; closes the result when exhausted."""
@@ -190,7 +565,7 @@ class Result:
                     batch = self._call(self._reader.read_next_batch)
                 except StopIteration:
                     break
-                yield _conform(batch, self._schema)
+                yield self._conform(batch)
         finally:
             self.close()
 
@@ -201,43 +576,57 @@ class Result:
                 return pa.Table.from_batches(list(self._pages), schema=self._schema)
             if self._reader is None:
                 return pa.table({})
-            return _conform(self._call(self._reader.read_all), self._schema)
+            return self._conform(self._call(self._reader.read_all))
         finally:
             self.close()
 
     def close(self) -> None:
+        """Stop the scans and release the result; safe from any thread, and twice."""
+        self._session.end()
         pages, self._pages = self._pages, None
         if pages is not None and hasattr(pages, "close"):
-            pages.close()  # stops the scan: no more pages are fetched
+            with contextlib.suppress(Exception):
+                pages.close()  # stops the scan: no more pages are fetched
         reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.close()
         self._rel = None
-        for name in self._names:
-            # Already gone when the connection was closed first: nothing left to release.
-            with contextlib.suppress(duckdb.Error):
-                self._con.unregister(name)
-        self._names = []
+        names, self._names = self._names, []
+        if reader is None and not names:
+            return
+
+        def release() -> None:
+            if reader is not None:
+                reader.close()
+            for name in names:
+                # Already gone when the connection was closed first: nothing to release.
+                with contextlib.suppress(duckdb.Error):
+                    self._con.unregister(name)
+
+        self._session.quietly(release)
 
 
-def _utc_schema(schema: pa.Schema) -> pa.Schema:
+def _utc_schema(schema: pa.Schema, types: list[str]) -> pa.Schema:
     """The schema users get: zoned timestamps in `UTC` (DuckDB says `Etc/UTC`), and
     whole-number decimals — DuckDB's HUGEINT, the type of `sum(amount)` — as int64, so a
-    sum of amounts reads as an `int` like the amounts themselves."""
+    sum of amounts reads as an `int` like the amounts themselves. A UHUGEINT arrives as a
+    decimal128 holding its bits as a signed number (2**128 - 1 reads -1): it becomes an
+    exact decimal256(39, 0) instead."""
     fields = []
-    for f in schema:
+    for f, duck_type in zip(schema, [*types, *[""] * len(schema)]):
         if pa.types.is_timestamp(f.type) and f.type.tz is not None and f.type.tz != "UTC":
             f = f.with_type(pa.timestamp(f.type.unit, tz="UTC"))
+        elif duck_type == "UHUGEINT":
+            f = f.with_type(pa.decimal256(39, 0))
         elif pa.types.is_decimal(f.type) and f.type.scale == 0:
             f = f.with_type(pa.int64())
         fields.append(f)
     return pa.schema(fields, metadata=schema.metadata)
 
 
-def _conform(data: Any, schema: pa.Schema) -> Any:
+def _conform(data: Any, schema: pa.Schema, types: list[str]) -> Any:
     """A batch or table cast to `schema`; a sum too large for int64 stays a decimal."""
     if data.schema == schema:
         return data
+    data = _exact_uhugeints(data, types)
     try:
         return data.cast(schema)
     except (pa.ArrowInvalid, OverflowError):
@@ -248,14 +637,39 @@ def _conform(data: Any, schema: pa.Schema) -> Any:
         return data.cast(pa.schema(fields, metadata=schema.metadata))
 
 
+def _exact_uhugeints(data: Any, types: list[str]) -> Any:
+    """UHUGEINT columns as exact decimal256 values (their decimal128 bits are unsigned)."""
+    for i, duck_type in enumerate(types[: data.num_columns]):
+        column = data.column(i)
+        if duck_type != "UHUGEINT" or not pa.types.is_decimal128(column.type):
+            continue
+        values = [
+            None if v is None else int(v) + (1 << 128 if v < 0 else 0) for v in column.to_pylist()
+        ]
+        fixed = pa.array(values, pa.decimal256(39, 0))
+        if isinstance(data, pa.Table):
+            data = data.set_column(i, data.field(i).with_type(fixed.type), fixed)
+        else:
+            arrays = list(data.columns)
+            arrays[i] = fixed
+            fields = [f if j != i else f.with_type(fixed.type) for j, f in enumerate(data.schema)]
+            data = pa.RecordBatch.from_arrays(
+                arrays, schema=pa.schema(fields, data.schema.metadata)
+            )
+    return data
+
+
 def translate(exc: duckdb.Error) -> Error:
     """A DuckDB error as the PEP 249 class a user expects, with DuckDB's first line."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
+    if isinstance(exc, duckdb.CatalogException) and "exists in the" in first:
+        # Extensions are never installed or loaded: their functions are not available.
+        return NotSupportedError(f"{REFUSED}{first}")
     if isinstance(exc, (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)):
         return ProgrammingError(first)
     if isinstance(exc, duckdb.PermissionException):
-        return NotSupportedError(f"stripe_dbapi does not allow that from SQL: {first}")
+        return NotSupportedError(f"{REFUSED}{first}")
     if isinstance(
         exc,
         (
@@ -269,5 +683,5 @@ def translate(exc: duckdb.Error) -> Error:
     if isinstance(exc, duckdb.NotImplementedException):
         return NotSupportedError(first)
     if isinstance(exc, duckdb.InterruptException):
-        return OperationalError(first)
+        return OperationalError("The query was interrupted.")
     return ProgrammingError(first) if "Error" in first.split(":")[0] else InternalError(first)

@@ -113,6 +113,15 @@ PROPERTIES: tuple[Property, ...] = (
         minimum=0.001,
     ),
     Property(
+        "QueryTimeout",
+        "query_timeout",
+        "float",
+        None,
+        "Seconds one query may take, from execute() to its last row: local work and "
+        "Stripe paging are stopped with an OperationalError. Unset: no limit.",
+        minimum=0.001,
+    ),
+    Property(
         "MaxRetries",
         "max_retries",
         "int",

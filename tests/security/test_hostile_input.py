@@ -435,3 +435,126 @@ def test_regression_an_id_like_dot_dot_is_no_row_and_no_request(small, small_con
 def test_regression_an_unparsable_api_base_is_an_interface_error():
     with pytest.raises(stripe_dbapi.InterfaceError, match="ApiBase must be an http"):
         resolve_config("LiveAPIKey=sk_test_abcdefgh1234;ApiBase=http://[::1")
+
+
+# -- table functions and values ----------------------------------------------------------
+
+
+def _duckdb_names(kind: str) -> list[str]:
+    """DuckDB's own function names of one kind, as the installed version has them."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        rows = con.sql(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = ? "
+            "ORDER BY 1",
+            params=[kind],
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+TABLE_FUNCTIONS = _duckdb_names("table") + ["iceberg_scan", "read_xlsx", "st_read", "no_such"]
+ARGUMENTS = ["", "'x'", "'.tmp/**'", "1", "1, 2", "[1, 2]", "'{\"a\": 1}'", "storage := 'file'"]
+
+
+@settings(FIXED, max_examples=150)
+@given(
+    name=st.sampled_from(TABLE_FUNCTIONS),
+    args=st.sampled_from(ARGUMENTS),
+    shape=st.sampled_from(
+        ["SELECT * FROM {f}({a})", "SELECT {f}({a})", "SELECT count(*) FROM range(2) r, {f}({a})"]
+    ),
+)
+def test_any_table_function_is_allowed_or_refused_with_pep249_errors(small_conn, name, args, shape):
+    result = run(small_conn, shape.format(f=name, a=args), limit=5)
+    if name not in ("range", "generate_series", "unnest", "json_each", "json_tree"):
+        assert isinstance(result, stripe_dbapi.Error)
+    # The connection survives whatever was tried.
+    assert run(small_conn, "SELECT 1") == [(1,)]
+
+
+TYPES = [
+    "BOOLEAN",
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "BIGNUM",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL(38,0)",
+    "DECIMAL(18,4)",
+    "DATE",
+    "TIME",
+    "TIMETZ",
+    "TIMESTAMP",
+    "TIMESTAMP_S",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_NS",
+    "TIMESTAMPTZ",
+    "INTERVAL",
+    "VARCHAR",
+    "BLOB",
+    "BIT",
+    "UUID",
+    "JSON",
+    "INTEGER[]",
+    "INTEGER[2]",
+    "STRUCT(a INTEGER)",
+    "MAP(INTEGER, INTEGER)",
+    "UNION(a INTEGER, b VARCHAR)",
+    "ENUM('a', 'b')",
+]
+LITERALS = [
+    "NULL",
+    "0",
+    "-1",
+    "1",
+    "1e308",
+    "-1e308",
+    "'nan'",
+    "'inf'",
+    "'infinity'",
+    "'-infinity'",
+    "'24:00:00'",
+    "'24:00:00+15'",
+    "'294247-01-10 04:00:54.775807'",
+    "'5877642-06-25 (BC)'",
+    "340282366920938463463374607431768211455",
+    "-170141183460469231731687303715884105728",
+    "99999999999999999999999999999999999999",
+    "'\\xff'",
+    "'a'",
+    "''",
+    "'[1, 2]'",
+    "'{a: 1}'",
+    "'{1: 2}'",
+    "INTERVAL 1000000000 DAY",
+    "INTERVAL 2000000000 MONTH",
+    "'101'",
+    "'00000000-0000-0000-0000-000000000000'",
+    "union_value(a := 1)",
+    "[1, NULL]",
+]
+
+
+@settings(FIXED, max_examples=250)
+@given(literal=st.sampled_from(LITERALS), type_=st.sampled_from(TYPES), arrow=st.booleans())
+def test_any_literal_of_any_type_converts_or_raises_pep249_errors(
+    small_conn, literal, type_, arrow
+):
+    sql = f"SELECT CAST({literal} AS {type_}) AS v, v IS NULL AS n"
+    try:
+        cur = small_conn.cursor().execute(sql)
+        if arrow:
+            cur.fetch_arrow_table()
+        else:
+            cur.fetchall()
+    except stripe_dbapi.Error as exc:
+        assert str(exc)

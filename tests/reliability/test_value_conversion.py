@@ -1,0 +1,105 @@
+"""Values that cannot become Python values (docs/errors.md): a DataError naming the
+column, never a raw OverflowError or pyarrow error, never a silently changed value, and
+never a skipped row: after a conversion error the cursor keeps raising it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import stripe_dbapi
+
+
+@pytest.fixture(scope="module")
+def small_conn():
+    """A connection to a small in-process sandbox."""
+    with stripe_dbapi.connect("Sandbox=true;SandboxScale=0.02") as conn:
+        yield conn
+
+
+def fetch_error(conn, sql):
+    cur = conn.cursor()
+    with pytest.raises(stripe_dbapi.Error) as caught:
+        cur.execute(sql).fetchall()
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'infinity'::DATE AS v",
+        "SELECT '-infinity'::DATE AS v",
+        "SELECT 'infinity'::TIMESTAMP AS v",
+        "SELECT '-infinity'::TIMESTAMPTZ AS v",
+        "SELECT 'infinity'::TIMESTAMP_NS AS v",
+        "SELECT INTERVAL 1000000000 DAY AS v",
+        "SELECT TIME '24:00:00' AS v",
+    ],
+)
+def test_unrepresentable_values_are_data_errors_naming_the_column(small_conn, sql):
+    exc = fetch_error(small_conn, sql)
+    assert isinstance(exc, stripe_dbapi.DataError), f"{type(exc).__name__}: {exc}"
+    assert "`v`" in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT 340282366920938463463374607431768211455::UHUGEINT", 2**128 - 1),
+        ("SELECT 170141183460469231731687303715884105728::UHUGEINT", 2**127),
+        ("SELECT 18446744073709551616::UHUGEINT", 2**64),
+        ("SELECT 5::UHUGEINT", 5),
+        ("SELECT (-170141183460469231731687303715884105728)::HUGEINT", -(2**127)),
+        ("SELECT 18446744073709551615::UBIGINT", 2**64 - 1),
+        ("SELECT 1::BIGNUM", 1),
+        ("SELECT -256::BIGNUM", -256),
+        ("SELECT (2::BIGNUM ** 200)::BIGNUM", 2**200),
+        ("SELECT (-(2::BIGNUM ** 70))::BIGNUM", -(2**70)),
+    ],
+)
+def test_large_integers_come_back_exactly(small_conn, sql, expected):
+    (value,) = small_conn.cursor().execute(sql).fetchone()
+    assert value == expected
+    assert isinstance(value, int)
+
+
+def test_a_union_value_comes_back_as_its_member(small_conn):
+    assert small_conn.cursor().execute("SELECT union_value(k := 1)").fetchall() == [(1,)]
+
+
+def test_ordinary_edge_values_still_convert(small_conn):
+    row = (
+        small_conn.cursor()
+        .execute("SELECT TIME '23:59:59.999999', DATE '9999-12-31', INTERVAL 999999999 DAY")
+        .fetchone()
+    )
+    assert row == (dt.time(23, 59, 59, 999999), dt.date(9999, 12, 31), dt.timedelta(999999999))
+
+
+def test_rows_before_a_bad_value_are_delivered_and_the_error_sticks(small_conn):
+    cur = small_conn.cursor()
+    cur.execute(
+        "SELECT n, CASE WHEN n = 3 THEN 'infinity'::DATE ELSE DATE '2026-01-01' END AS d "
+        "FROM range(6) t(n) ORDER BY n"
+    )
+    assert cur.fetchmany(2) == [(0, dt.date(2026, 1, 1)), (1, dt.date(2026, 1, 1))]
+    assert cur.fetchone() == (2, dt.date(2026, 1, 1))
+    for _ in range(3):  # a caller that goes on fetching never skips past the bad row
+        with pytest.raises(stripe_dbapi.DataError, match="`d`"):
+            cur.fetchone()
+    with pytest.raises(stripe_dbapi.DataError):
+        cur.fetchall()
+    assert cur.rowcount == -1
+    # The cursor itself is fine: the next query runs.
+    assert cur.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_arrow_results_keep_exact_values(small_conn):
+    table = (
+        small_conn.cursor()
+        .execute("SELECT 340282366920938463463374607431768211455::UHUGEINT AS u")
+        .fetch_arrow_table()
+    )
+    assert table.column("u").to_pylist()[0] == 2**128 - 1
