@@ -91,7 +91,11 @@ class Cursor:
         conn = self.connection
         try:
             plan = planner.plan_query(
-                operation, conn.catalog, parameters, use_search=conn.config.use_search
+                operation,
+                conn.catalog,
+                parameters,
+                use_search=conn.config.use_search,
+                pushdown=conn.config.pushdown,
             )
         except RecursionError:
             # sqlglot walks trees recursively: a pathologically nested query that parsed

@@ -181,12 +181,14 @@ def scan_batches(
     else:
         tasks = [_call_task(client, call, concurrency, _as_rows(call)) for call in scan.calls]
     dedupe = len(scan.calls) > 1 or scan.fanout is not None
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for call, rows in _run(tasks, concurrency):
         if dedupe:
             fresh = []
             for row in rows:
                 key = row.get("id")
+                if key is not None and not scan.dedupe_by_id:
+                    key = (call.fill, key)
                 if key is None or key not in seen:
                     if key is not None:
                         seen.add(key)

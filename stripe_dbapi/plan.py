@@ -71,7 +71,12 @@ class FanOut:
 
 @dataclass(frozen=True)
 class Scan:
-    """The rows of one table reference, fetched by `calls` (or a fan-out), deduplicated by id."""
+    """The rows of one table reference, fetched by `calls` (or a fan-out), deduplicated by id.
+
+    `dedupe_by_id` False (a Pushdown=false reference read): rows of calls with different
+    fill values (another parent, another filter-only value) are different rows; only a
+    repeat of an id within the same fill is dropped.
+    """
 
     index: int
     table: str
@@ -81,6 +86,7 @@ class Scan:
     fanout: FanOut | None = None
     pushed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    dedupe_by_id: bool = True
 
     @property
     def raw_name(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -72,6 +72,7 @@ def plan_query(
     params: Sequence[Any] | Mapping[str, Any] | None = None,
     *,
     use_search: bool = False,
+    pushdown: bool = True,
 ) -> Plan:
     """Plan one statement. Raises ProgrammingError / NotSupportedError for bad queries."""
     if not isinstance(sql, str):
@@ -85,10 +86,13 @@ def plan_query(
     refs = _table_refs(tree, catalog)
     _json_arrows_in_arguments(tree)
     _unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
-    row_wise = len(refs) == 1 and _is_row_wise(tree)
+    row_wise = pushdown and len(refs) == 1 and _is_row_wise(tree)
     analysis = _analyse(tree, refs, catalog)
     scans = tuple(
-        _plan_scan(i, ref, analysis.get(i), catalog, use_search) for i, ref in enumerate(refs)
+        _plan_scan(i, ref, analysis.get(i), catalog, use_search)
+        if pushdown
+        else _reference_scan(i, ref, analysis.get(i), catalog)
+        for i, ref in enumerate(refs)
     )
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
@@ -477,6 +481,38 @@ def _plan_scan(
         fanout=fanout,
         pushed=tuple(dict.fromkeys(builder.pushed)),
         notes=tuple(dict.fromkeys([*facts.notes, *builder.notes])),
+    )
+
+
+def _reference_scan(index: int, ref: _Ref, facts: _ScanFacts | None, catalog: Catalog) -> Scan:
+    """Pushdown=false: a plain full read of the table, every column, no LIMIT, one call per
+    parent in a fan-out (embedded lists unused), rows not merged across calls. Only what
+    the table cannot be read or filled without is sent: required parameters, the parent key
+    of a child without a parent table, and filter-only columns' = / IN constants."""
+    table, facts = catalog.tables[ref.table], facts or _ScanFacts()
+    keep = {c.name.lower() for c in table.columns if c.filter_only}
+    keep |= {f.column.lower() for f in table.filters if f.param in table.required}
+    filled: set[str] = set()  # the parent key, filled by the fan-out
+    if table.parent is not None:
+        fans_out = table.parent.table is not None and table.parent.table in catalog.tables
+        (filled if fans_out else keep).add(table.parent.column.lower())
+    types = {c.name.lower(): c.type for c in table.columns if c.name.lower() in keep - filled}
+    bounds, _ = pushdown.collect(facts.predicates, ref.alias, types)
+    _check_filter_only(table, bounds, _ScanFacts(compared=facts.compared - filled))
+    builder = _CallBuilder(table, catalog, bounds)
+    calls, fanout = builder.build(None)
+    if any(note.startswith("IN on ") for note in builder.notes):
+        raise NotSupportedError("Pushdown=false expands one IN list of filter-only columns.")
+    return Scan(
+        index,
+        table.name,
+        ref.alias,
+        table.column_names,
+        tuple(calls),
+        fanout if fanout is None else replace(fanout, embedded=None),
+        tuple(dict.fromkeys(builder.pushed)),
+        ("Pushdown=false: reference read", *dict.fromkeys(builder.notes)),
+        dedupe_by_id=False,
     )
 
 
