@@ -16,6 +16,7 @@ import argparse
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from differential import harness, queries  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+from hypothesis.strategies import SearchStrategy  # noqa: E402
 
 
 class Found(Exception):
@@ -33,12 +35,23 @@ class Found(Exception):
 Known = list[tuple[str, frozenset[str], harness.Difference]]
 
 
+@dataclass
+class _Round:
+    calls: int = 0
+    first: int | None = None  # the call that met the first new difference
+    last: harness.Difference | None = None  # the last one met: Hypothesis's minimal
+
+
 def one_round(
-    d: harness.Differ, strategy: object, round_seed: int, budget: int, known: Known
+    d: harness.Differ,
+    strategy: SearchStrategy[queries.Query],
+    round_seed: int,
+    budget: int,
+    known: Known,
 ) -> tuple[int, harness.Difference | None]:
     """Up to `budget` queries from `round_seed`; stops at the first difference not known
     yet, which Hypothesis shrinks. Returns the queries generated and that difference."""
-    state: dict[str, object] = {"calls": 0, "first": None, "last": None}
+    state = _Round()
 
     def is_known(diff: harness.Difference) -> bool:
         k, f = harness.kind(diff), harness.shape(diff.query)
@@ -56,22 +69,21 @@ def one_round(
     )
     @given(strategy)
     def one(q: queries.Query) -> None:
-        state["calls"] = int(state["calls"]) + 1  # type: ignore[call-overload]
+        state.calls += 1
         diff = d.check(q)
         if diff is not None and not is_known(diff):
-            if state["first"] is None:
-                state["first"] = state["calls"]
-            state["last"] = diff
+            if state.first is None:
+                state.first = state.calls
+            state.last = diff
             raise Found(diff.what)
 
     try:
         one()
     except Exception:  # Found, or Hypothesis's Flaky when a difference does not repeat
-        last = state["last"]
-        if not isinstance(last, harness.Difference):
+        if state.last is None:
             raise
-        return int(state["first"] or 0), last  # type: ignore[call-overload]
-    return int(state["calls"]), None  # type: ignore[call-overload]
+        return state.first or 0, state.last
+    return state.calls, None
 
 
 def campaign(n: int, first_seed: int, scale: float, log: bool = True) -> dict:

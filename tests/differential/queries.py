@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -532,7 +532,6 @@ class Select:
     offset: int = 0
     use_search: bool = False
     with_: Frag | None = None  # `WITH x AS (…)` before the SELECT
-    tags: frozenset[str] = frozenset()
 
     def body(self, with_limit: bool = True) -> Frag:
         cols = self.star if self.star is not None else join([i.select() for i in self.items], ", ")
@@ -557,7 +556,6 @@ class Query:
     limit: int | None = None
     offset: int = 0
     order: tuple[int, ...] = ()  # output positions of the ORDER BY keys
-    tags: frozenset[str] = field(default_factory=frozenset)
 
     def __str__(self) -> str:
         extra = f"  -- params: {list(self.params)!r}" if self.params else ""
@@ -576,7 +574,6 @@ def as_query(s: Select) -> Query:
         s.limit,
         s.offset,
         tuple(pos for pos, _, _ in s.order),
-        s.tags,
     )
 
 
@@ -628,7 +625,7 @@ def star_select(ctx: Context, rel: Relation, name: str) -> st.SearchStrategy[Sel
             if not excluded
             else Frag("* EXCLUDE (" + ", ".join(ident(c.name) for c in excluded) + ")")
         )
-        return Select(items, Frag(name), w, star=star, tags=frozenset({"star"}))
+        return Select(items, Frag(name), w, star=star)
 
     excl = st.lists(st.sampled_from(cols), max_size=2, unique_by=lambda c: c.name)
     return st.builds(build, excl, where(ctx, rel))
@@ -679,39 +676,25 @@ def distinct_on_select(ctx: Context, rel: Relation, name: str) -> st.SearchStrat
     """`SELECT DISTINCT ON (k) k, id, created … ORDER BY k, created DESC, id DESC`: the
     latest row per key (ties broken by id, so the answer is determined)."""
     keys = [c for c in rel.real() if c.name not in ("id", "created")]
-    if rel.col("id") is None or rel.col("created") is None or not keys:
+    id_, created = rel.col("id"), rel.col("created")
+    if id_ is None or created is None or not keys:
         return plain_select(ctx, rel, name)
 
     def build(k: Col, extra: list[Col], w: Frag) -> Select:
-        cols = [
-            k,
-            rel.col("id"),
-            rel.col("created"),
-            *[e for e in extra if e.name not in (k.name, "id", "created")],
-        ]
-        items = tuple(
-            Item(Frag(rel.ref(c)), c.name, c.type, source=c) for c in cols if c is not None
-        )
-        order = (
-            (0, rel.ref(k), ""),
-            (2, rel.ref(rel.col("created")), "DESC"),
-            (1, rel.ref(rel.col("id")), "DESC"),
-        )  # type: ignore[arg-type]
-        return Select(
-            items,
-            Frag(name),
-            w,
-            distinct=f"DISTINCT ON ({rel.ref(k)}) ",
-            order=order,
-            tags=frozenset({"distinct-on"}),
-        )
+        more = [e for e in extra if e.name not in (k.name, "id", "created")]
+        cols = [k, id_, created, *more]
+        items = tuple(Item(Frag(rel.ref(c)), c.name, c.type, source=c) for c in cols)
+        order = ((0, rel.ref(k), ""), (2, rel.ref(created), "DESC"), (1, rel.ref(id_), "DESC"))
+        distinct = f"DISTINCT ON ({rel.ref(k)}) "
+        return Select(items, Frag(name), w, distinct=distinct, order=order)
 
-    return st.builds(
-        build,
-        st.sampled_from(keys),
-        st.lists(st.sampled_from(rel.real()), max_size=2),
-        where(ctx, rel),
-    )
+    extras = st.lists(st.sampled_from(rel.real()), max_size=2)
+    return st.builds(build, st.sampled_from(keys), extras, where(ctx, rel))
+
+
+def limited(s: Select) -> st.SearchStrategy[Select]:
+    """The Select with its own ORDER BY, maybe limited."""
+    return limit_offset().map(lambda lo: replace(s, limit=lo[0], offset=lo[1]))
 
 
 def single_table(ctx: Context, name: str | None = None) -> st.SearchStrategy[Select]:
@@ -722,15 +705,15 @@ def single_table(ctx: Context, name: str | None = None) -> st.SearchStrategy[Sel
     def shapes(t: str) -> st.SearchStrategy[Select]:
         rel = ctx.relation(t)
         shape = st.one_of(
-            plain_select(ctx, rel, t),
-            plain_select(ctx, rel, t),
-            grouped_select(ctx, rel, t),
-            star_select(ctx, rel, t),
+            plain_select(ctx, rel, t).flatmap(with_order_and_limit),
+            plain_select(ctx, rel, t).flatmap(with_order_and_limit),
+            grouped_select(ctx, rel, t).flatmap(with_order_and_limit),
+            star_select(ctx, rel, t).flatmap(with_order_and_limit),
+            distinct_on_select(ctx, rel, t).flatmap(limited),
         )
         searchable = bool(rel.table and rel.table.search_path)
-        return st.tuples(
-            shape.flatmap(with_order_and_limit), st.booleans() if searchable else st.just(False)
-        ).map(lambda sv: replace(sv[0], use_search=sv[1]))
+        search = st.booleans() if searchable else st.just(False)
+        return st.tuples(shape, search).map(lambda sv: replace(sv[0], use_search=sv[1]))
 
     return names.flatmap(shapes)
 
@@ -780,7 +763,7 @@ def epoch_select(ctx: Context, rel: Relation, name: str) -> st.SearchStrategy[Se
             source=Col("created", "BIGINT", seconds),
         ),
     )
-    base = Select(items, Frag(name), tags=frozenset({"epoch-created"}))
+    base = Select(items, Frag(name))
     return where(ctx, rel, 2).map(lambda w: replace(base, where=w))
 
 
@@ -796,8 +779,8 @@ def outer(ctx: Context, inner: Select, as_cte: bool) -> st.SearchStrategy[Select
             else tuple(Item(Frag(f"x.{ident(i.name)}"), i.name, i.type) for i in inner.items)
         )
         if as_cte:
-            return Select(items, Frag("x"), w, with_=body, tags=inner.tags | {"cte"})
-        return Select(items, Frag("(") + body + ") AS x", w, tags=inner.tags | {"derived"})
+            return Select(items, Frag("x"), w, with_=body)
+        return Select(items, Frag("(") + body + ") AS x", w)
 
     return st.builds(build, where(ctx, rel, 2), st.booleans()).flatmap(with_order_and_limit)
 
@@ -843,10 +826,8 @@ def join_query(ctx: Context) -> st.SearchStrategy[Select]:
             if grouped:
                 key = ia[0]
                 items = (key, Item(Frag("count(*)"), "n", "BIGINT", True))
-                return Select(
-                    items, f, w, Frag(f" GROUP BY {key.sql.sql}"), tags=frozenset({"join"})
-                )
-            return Select(tuple(ia + ib), f, w, tags=frozenset({"join"}))
+                return Select(items, f, w, Frag(f" GROUP BY {key.sql.sql}"))
+            return Select(tuple(ia + ib), f, w)
 
         return st.builds(
             select, frm, conds, column_items(a, 2), column_items(b, 2), st.booleans()

@@ -349,7 +349,7 @@ def test_12_integers_on_a_cte_column_named_created(diff: Differ, ctx: Context) -
     # Both connections apply the rewrite (it is the driver's SQL, not pushdown), so they
     # agree on the error; plain DuckDB over the same rows is the oracle that answers.
     rel = ctx.relation("charges")
-    inner = epoch_select(ctx, rel, "charges").map(lambda s: Select(s.items, s.from_, tags=s.tags))
+    inner = epoch_select(ctx, rel, "charges").map(lambda s: Select(s.items, s.from_))
     shape = inner.flatmap(lambda s: outer(ctx, s, True)).filter(
         lambda s: "x.created" in s.where.sql
     )
