@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 
 import pytest
 
 from .harness import Differ, differ
 
-# Hypothesis warns when it builds the repr of a strategy holding many sample values.
-warnings.filterwarnings("ignore", message="Generating overly large repr")
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis warns when it builds the repr of a strategy holding many sample values.
+    config.addinivalue_line("filterwarnings", "ignore:Generating overly large repr")
 
 
 @pytest.fixture(scope="session")

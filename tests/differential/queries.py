@@ -367,9 +367,10 @@ def atom(ctx: Context, rel: Relation) -> st.SearchStrategy[Frag]:
             kinds.append(long_id_list(c).map(lambda vs: Frag(f"{rel.ref(c)} IN ") + vs))
         return st.one_of(kinds)
 
-    has_meta = rel.col("metadata") is not None
     plain = column.flatmap(for_column)
-    return st.one_of(plain, metadata_predicate(ctx, rel)) if has_meta else plain
+    if rel.col("metadata") is None:
+        return plain
+    return st.one_of(plain, plain, plain, metadata_predicate(ctx, rel))
 
 
 def tautology(rel: Relation, inner: st.SearchStrategy[Frag]) -> st.SearchStrategy[Frag]:
@@ -382,12 +383,10 @@ def tautology(rel: Relation, inner: st.SearchStrategy[Frag]) -> st.SearchStrateg
 
 
 def predicate(ctx: Context, rel: Relation) -> st.SearchStrategy[Frag]:
-    """An atom, or NOT / OR / a tautology around atoms (one level deep)."""
+    """An atom (most often), or NOT / OR / a tautology around atoms (one level deep)."""
     a = atom(ctx, rel)
     return st.one_of(
-        a,
-        a,
-        a,
+        *[a] * 6,
         a.map(lambda p: Frag("NOT (") + p + ")"),
         st.builds(lambda p, q: Frag("(") + p + " OR " + q + ")", a, a),
         tautology(rel, a),
