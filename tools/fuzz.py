@@ -5,9 +5,10 @@
 Queries come from the strategies in tests/differential/queries.py and run on one sandbox
 through both connections (tests/differential/harness.py). A difference is shrunk by
 Hypothesis to a minimal query; the campaign then goes on with the next seed, counting a
-later difference as already known when it is of the same kind and its query has every
-feature of a known minimal one. The report lists queries run, the differences (minimal
-query and both answers), the seeds and the time taken.
+later difference as already known when it raises the same error (message template) as a
+known one, or differs in its rows on a query with every feature of a known minimal one.
+The report lists queries run, the differences (minimal query and both answers), the seeds
+and the time taken.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Found(Exception):
     """Raised inside the Hypothesis test on a difference not known yet."""
 
 
-Known = list[tuple[str, frozenset[str], harness.Difference]]
+Known = list[harness.Difference]
 
 
 @dataclass
@@ -53,10 +54,6 @@ def one_round(
     yet, which Hypothesis shrinks. Returns the queries generated and that difference."""
     state = _Round()
 
-    def is_known(diff: harness.Difference) -> bool:
-        k, f = harness.kind(diff), harness.shape(diff.query)
-        return any(k == kk and ff <= f for kk, ff, _ in known)
-
     @seed(round_seed)
     @settings(
         max_examples=budget,
@@ -71,7 +68,7 @@ def one_round(
     def one(q: queries.Query) -> None:
         state.calls += 1
         diff = d.check(q)
-        if diff is not None and not is_known(diff):
+        if diff is not None and not harness.is_known(diff, known):
             if state.first is None:
                 state.first = state.calls
             state.last = diff
@@ -101,7 +98,7 @@ def campaign(n: int, first_seed: int, scale: float, log: bool = True) -> dict:
             generated += count
             if diff is None:
                 break
-            known.append((harness.kind(diff), harness.shape(diff.query), diff))
+            known.append(diff)
             if log:
                 print(f"[{generated}/{n}] seed {round_seed}: {diff.report()}\n", file=sys.stderr)
             round_seed += 1
@@ -111,7 +108,7 @@ def campaign(n: int, first_seed: int, scale: float, log: bool = True) -> dict:
         "executed": executed,
         "seeds": seeds,
         "seconds": time.monotonic() - started,
-        "differences": [diff for _, _, diff in known],
+        "differences": list(known),
         "scale": scale,
     }
 

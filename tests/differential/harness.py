@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -259,8 +260,6 @@ FEATURES: dict[str, str] = {
 
 def features(query: Query) -> frozenset[str]:
     """The FEATURES a query's SQL shows, its aggregate functions, tables and UseSearch."""
-    import re
-
     found = {name for name, pattern in FEATURES.items() if re.search(pattern, query.sql)}
     found |= {f"fn:{m}" for m in re.findall(r"\b([a-z_]+)\(", query.sql)}
     found |= {f"table:{m}" for m in re.findall(r"(?:FROM|JOIN) ([a-z_]+)", query.sql)}
@@ -280,7 +279,19 @@ def shape(query: Query) -> frozenset[str]:
 
 
 def kind(d: Difference) -> str:
-    """The sort of difference: who raised what, or that rows differ."""
+    """The sort of difference: who raised what (the message with names and values left
+    out), or that rows differ."""
     if d.pushed.error or d.reference.error:
-        return f"{d.pushed.error or 'rows'} vs {d.reference.error or 'rows'}"
+        message = (d.pushed.message if d.pushed.error else d.reference.message).splitlines()[0]
+        template = re.sub(r"\"[^\"]*\"|'[^']*'|`[^`]*`|\b\d+\b", "…", message)
+        return f"{d.pushed.error or 'rows'} vs {d.reference.error or 'rows'}: {template}"
     return "rows"
+
+
+def is_known(d: Difference, known: Sequence[Difference]) -> bool:
+    """True when `d` is of a kind already found: the same error (message template), or
+    differing rows on a query that has every feature of a known one's minimal query."""
+    k = kind(d)
+    if k != "rows":
+        return any(kind(o) == k for o in known)
+    return any(kind(o) == k and shape(o.query) <= shape(d.query) for o in known)
