@@ -9,6 +9,7 @@ from stripe_dbapi.catalog import load_catalog
 from stripe_dbapi.connection import resolve_config
 from stripe_dbapi.exceptions import NotSupportedError
 from stripe_dbapi.planner import plan_query
+from stripe_dbapi.sandbox import SandboxServer
 
 MARK = "Pushdown=false: reference read"
 
@@ -68,7 +69,7 @@ def test_what_the_table_cannot_be_read_without_is_still_sent() -> None:
         reference("SELECT id FROM subscriptions WHERE price IN ('a', 'b') AND plan IN ('c', 'd')")
 
 
-def test_a_reference_connection_answers_like_the_default_one(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_reference_connection_answers_like_the_default_one(sandbox: SandboxServer) -> None:
     sql = "SELECT status, count(*) FROM charges WHERE amount > 1000 GROUP BY 1 ORDER BY 1"
     with (
         stripe_dbapi.connect(sandbox.dsn) as a,
