@@ -696,6 +696,50 @@ def limited(s: Select) -> st.SearchStrategy[Select]:
     return limit_offset().map(lambda lo: replace(s, limit=lo[0], offset=lo[1]))
 
 
+def pushable_atom(rel: Relation) -> st.SearchStrategy[Frag]:
+    """A predicate the planner can send as it stands: `=` / `IN` on a filter column (the
+    filter-only and parent-key ones too), a range on a range filter, ids (also more than
+    100), a second and its fraction."""
+    assert rel.table is not None
+    kinds = {f.column: f.kind for f in rel.table.filters}
+    options: list[st.SearchStrategy[Frag]] = []
+    for c in rel.columns:
+        if c.name in kinds or c.parent_key or c.name == "id":
+            options.append(comparison(rel, c).filter(lambda f: " = " in f.sql))
+            options.append(in_list(rel, c).filter(lambda f: "NOT IN" not in f.sql))
+        if kinds.get(c.name) == "range" and not c.filter_only:
+            options.append(comparison(rel, c).filter(lambda f: " <> " not in f.sql))
+            options.append(between(rel, c).filter(lambda f: "NOT BETWEEN" not in f.sql))
+            if c.type == TIMESTAMP:
+                options.append(same_second_in(rel, c))
+        if c.name == "id":
+            options.append(long_id_list(c).map(lambda vs, c=c: Frag(f"{rel.ref(c)} IN ") + vs))
+    return st.one_of(options) if options else st.nothing()
+
+
+def pushable_select(ctx: Context, rel: Relation, name: str) -> st.SearchStrategy[Select]:
+    """Only predicates the planner sends, and a LIMIT with no ORDER BY or with `ORDER BY
+    created DESC`: the shapes whose LIMIT goes to Stripe."""
+    id_, created = rel.col("id"), rel.col("created")
+    if rel.table is None or id_ is None or not rel.table.filters:
+        return plain_select(ctx, rel, name)
+    shown = [id_] + ([created] if created is not None and not created.filter_only else [])
+    items = tuple(Item(Frag(rel.ref(c)), c.name, c.type, source=c) for c in shown)
+    order = ((len(items) - 1, "created", "DESC"),) if len(items) > 1 else ()
+
+    def build(ps: list[Frag], ordered: bool, n: int, offset: int) -> Select:
+        w = Frag(" WHERE ") + join(ps, " AND ") if ps else Frag("")
+        return Select(items, Frag(name), w, order=order if ordered else (), limit=n, offset=offset)
+
+    return st.builds(
+        build,
+        st.lists(pushable_atom(rel), max_size=3),
+        st.booleans(),
+        st.integers(1, 8),
+        st.sampled_from([0, 0, 2]),
+    )
+
+
 def single_table(ctx: Context, name: str | None = None) -> st.SearchStrategy[Select]:
     """A query over one table (any of the shapes above), ordered and limited or not, with
     UseSearch or not."""
@@ -709,6 +753,7 @@ def single_table(ctx: Context, name: str | None = None) -> st.SearchStrategy[Sel
             grouped_select(ctx, rel, t).flatmap(with_order_and_limit),
             star_select(ctx, rel, t).flatmap(with_order_and_limit),
             distinct_on_select(ctx, rel, t).flatmap(limited),
+            pushable_select(ctx, rel, t),
         )
         searchable = bool(rel.table and rel.table.search_path)
         search = st.booleans() if searchable else st.just(False)
