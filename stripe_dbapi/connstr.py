@@ -43,6 +43,7 @@ class ConnectionConfig:
     max_concurrency: int = BY_ATTR["max_concurrency"].default
     rate_limit: float | None = BY_ATTR["rate_limit"].default
     use_search: bool = BY_ATTR["use_search"].default
+    pushdown: bool = BY_ATTR["pushdown"].default
     sandbox: bool = BY_ATTR["sandbox"].default
     sandbox_scale: float = BY_ATTR["sandbox_scale"].default
     sandbox_seed: int = BY_ATTR["sandbox_seed"].default

@@ -105,6 +105,7 @@ class Cursor:
             conn.catalog,
             parameters,
             use_search=conn.config.use_search,
+            pushdown=conn.config.pushdown,
             scalars=scalar_functions(),
         )
         self.plan = plan

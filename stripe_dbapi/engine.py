@@ -79,7 +79,9 @@ class Engine:
         # Spilled sorts and joins go to a private 0700 directory, never `.tmp/` under the
         # working directory where other processes (and SQL) could read them.
         self.temp_directory = tempfile.mkdtemp(prefix="stripe_dbapi-")
-        self._lock = threading.Lock()
+        # Re-entrant: a cursor's finalizer (release) may run, through the garbage
+        # collector, while this thread already holds the lock.
+        self._lock = threading.RLock()
         self._idle: list[duckdb.DuckDBPyConnection] = []
         self._closed = False
         try:
@@ -128,14 +130,19 @@ class Engine:
         with self._lock:
             if self._closed:
                 raise InterfaceError("The connection is closed.")
-            if self._idle:
-                return Session(self, self._idle.pop())
-            try:
-                # More cursors open at once than the pool holds: this one works the same,
-                # with DuckDB's default (larger) streaming buffer.
-                return Session(self, self._db.cursor())
-            except duckdb.Error as exc:
-                raise InternalError(f"The SQL engine could not open a cursor: {exc}") from None
+            con = self._idle.pop() if self._idle else None
+            if con is None:
+                try:
+                    # More cursors open at once than the pool holds: this one works the
+                    # same, with DuckDB's default (larger) streaming buffer.
+                    con = self._db.cursor()
+                except duckdb.Error as exc:
+                    raise InternalError(
+                        f"The SQL engine could not open a cursor: {exc}"
+                    ) from None
+        # Made outside the lock: building it may run the finalizer of a cursor dropped
+        # without close(), which gives its connection back through release().
+        return Session(self, con)
 
     def release(self, con: duckdb.DuckDBPyConnection) -> None:
         """Take back a cursor's connection: into the pool when it is clean, else closed."""

@@ -166,6 +166,15 @@ PROPERTIES: tuple[Property, ...] = (
         "(new objects can take a minute to appear).",
     ),
     Property(
+        "Pushdown",
+        "pushdown",
+        "bool",
+        True,
+        "Send the query's filters, id look-ups and LIMIT to Stripe. `false` is the reference "
+        "mode: every table is read in full (with its scan defaults) and DuckDB does all the "
+        "rest — slower, and the answer the pushed-down plan must equal (see docs/sql.md).",
+    ),
+    Property(
         "Sandbox",
         "sandbox",
         "bool",

@@ -69,8 +69,14 @@ def run_explain(args: argparse.Namespace) -> int:
     """Plan the query and print the plan. Planning is pure: nothing connects to Stripe;
     the connection options only matter for properties that change plans (UseSearch)."""
     sql = read_sql(args)
-    use_search = connection_config(args).use_search
-    plan = plan_query(sql, load_catalog(), use_search=use_search, scalars=scalar_functions())
+    config = connection_config(args)
+    plan = plan_query(
+        sql,
+        load_catalog(),
+        use_search=config.use_search,
+        pushdown=config.pushdown,
+        scalars=scalar_functions(),
+    )
     write(sys.stdout, args.format, list(EXPLAIN_COLUMNS), explain_rows(plan))
     return 0
 

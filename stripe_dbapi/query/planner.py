@@ -148,25 +148,38 @@ def _plan_scan(
     return _scan(index, ref, table, _needed_columns(table, facts), built, facts, statuses)
 
 
-def _reference_scan(index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog) -> Scan:
-    """Pushdown=false: the table read whole, every column, its scan defaults only.
-
-    A child table is still read through its parent (a fan-out), as a full scan of it
-    would be; one that Stripe lists only for a given parent key keeps that key's
-    equality, since there is no whole table to read.
+def _reference_scan(
+    index: int, ref: TableRef, facts: ScanFacts | None, catalog: Catalog
+) -> Scan:
+    """Pushdown=false: a plain full read of the table, every column, no LIMIT, no
+    retrieves, no search, a child table read through its parent (one call per parent,
+    embedded lists unused). Only what the table cannot be read or filled without is sent:
+    its required parameters, the parent key of a child with no parent table to fan out
+    from, and the `=`/IN constants of filter-only columns (rows carry those values).
     """
     table = catalog.tables[ref.table]
+    facts = facts or ScanFacts()
+    keep = {c.name.lower() for c in table.columns if c.filter_only}
+    keep |= {f.column.lower() for f in table.filters if f.param in table.required}
     parent = table.parent
-    bounds: dict[str, pushdown.Bounds] = {}
-    if parent is not None and (parent.table is None or catalog.get(parent.table) is None):
-        predicates = facts.predicates if facts is not None else []
-        found, _ = pushdown.collect(predicates, ref.alias, _pushable(table), 0.0)
-        key = parent.column.lower()
-        if key in found and found[key].values is not None:
-            bounds[key] = pushdown.Bounds(values=found[key].values)
+    if parent is not None:
+        if _fans_out(table, catalog):
+            keep.discard(parent.column.lower())  # the fan-out fills it for every row
+        else:
+            keep.add(parent.column.lower())
+    types = {name: kind for name, kind in _pushable(table).items() if name in keep}
+    bounds, _ = pushdown.collect(facts.predicates, ref.alias, types, 0.0)
     built = calls.build(table, catalog, bounds, table.column_names)
+    if built.fanout is not None:
+        built = replace(built, fanout=replace(built.fanout, embedded=None))
+    _check_filter_only(table, built, facts)
     built = replace(built, notes=(REFERENCE_NOTE, *built.notes))
     return _scan(index, ref, table, table.column_names, built, ScanFacts(), [])
+
+
+def _fans_out(table: Table, catalog: Catalog) -> bool:
+    parent = table.parent
+    return parent is not None and parent.table is not None and parent.table in catalog.tables
 
 
 def _status(sent: Exactness, widened: bool) -> Exactness:
