@@ -31,7 +31,7 @@ from stripe_dbapi.catalog.model import Catalog, Table
 from stripe_dbapi.exceptions import ProgrammingError
 from stripe_dbapi.query import pushdown
 from stripe_dbapi.query.plan import Call, FanOut, Scan
-from stripe_dbapi.stripe_api import MAX_CALLS
+from stripe_dbapi.stripe_api import MAX_CALLS, addressable
 
 Exactness = Literal["exact", "widened", "dropped"]
 CallsKind = Literal["none", "retrieve", "list", "search"]
@@ -183,6 +183,14 @@ def _list_calls(
     if parent is not None and parent_values is None:
         return _fanout(table, catalog, params, includes)
     keys = sorted(parent_values, key=str) if parent_values is not None else [None]
+    if parent is not None and parent.in_ == "path" and parent_values is not None:
+        # A key such as '' or '..' names no object: no parent, no rows (and such a path
+        # would read another endpoint's rows; the client never sends one).
+        keys = [k for k in keys if _names_an_object(k)]
+        if not keys:
+            sent = dict.fromkeys(bounds, "exact")
+            note = f"no {parent.column} of the query names an object: no Stripe call"
+            return Calls(kind="none", sent=sent, notes=(note,))
     choices = params.choices()
     if len(keys) * len(choices) > MAX_CALLS:
         raise ProgrammingError(
@@ -323,6 +331,11 @@ def _drop_expansions(table: Table, params: _ListParams, keys: int) -> None:
 
 def _is_union(table: Table, param: str) -> bool:
     return table.scan_union is not None and table.scan_union.param == param
+
+
+def _names_an_object(key: Any) -> bool:
+    """False for a key that cannot be a path segment naming an object ('', '.', '..')."""
+    return addressable("/" + quote(str(key), safe=""))
 
 
 def _values(bounds: Mapping[str, pushdown.Bounds], column: str) -> set[Any] | None:

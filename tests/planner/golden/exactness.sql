@@ -107,3 +107,13 @@ GET /v1/charges?created[gte]=1790812800&limit=100 SLICED BY created
 SELECT id FROM charges WHERE created < now() - INTERVAL 1 DAY
 -- requests:
 GET /v1/charges?limit=100 SLICED BY created
+
+-- case: an empty parent key names no object: no request, no rows
+SELECT count(*) FROM customers_tax_ids WHERE customer = ''
+-- requests:
+(no request for customers_tax_ids)
+
+-- case: of several parent keys, only those naming an object are called
+SELECT id FROM invoices_lines WHERE invoice IN ('', 'in_1', '..')
+-- requests:
+GET /v1/invoices/in_1/lines?limit=100
