@@ -7,7 +7,6 @@ to. `tools/fuzz.py` runs the same strategies for as long as you like.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 from .harness import Differ
@@ -42,10 +41,5 @@ def run_fixed_seed(diff: Differ, examples: int = EXAMPLES, fail: bool = True) ->
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #12: today's planner changes answers (test_finds_defects.py lists how); "
-    "remove this mark once they are fixed",
-)
 def test_pushdown_never_changes_an_answer(diff: Differ) -> None:
     run_fixed_seed(diff)

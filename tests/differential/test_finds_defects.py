@@ -1,10 +1,10 @@
-"""The generator finds every defect of issue #12 on today's code.
+"""The generator can produce every defect of issue #12; each test is now its regression test.
 
 Each test searches, with `hypothesis.find` over a strategy built from the building blocks
 of queries.py, for a query of the defect's shape on which Pushdown=true and Pushdown=false
-disagree, and fails with the minimal such query. They are marked xfail(strict=True): the
-fix of a defect makes `find` come back empty, the test pass, and the strict mark fail, so
-the mark must then be removed and the test stays as a regression test.
+disagree, and fails with the minimal such query. Before the fixes every one of them failed
+(they were marked xfail(strict=True), and each mark flipped when its defect was fixed);
+`@defect(…)` keeps the defect each test was written for.
 
 Where the sandbox cannot show a defect, the test looks at the plan instead (and says why).
 """
@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
-from stripe_dbapi.plan import Plan
-from stripe_dbapi.planner import plan_query
 
 from stripe_dbapi.catalog import load_catalog
+from stripe_dbapi.query.plan import Plan
+from stripe_dbapi.query.planner import plan_query
 
 from .harness import Differ
 from .queries import (
@@ -67,8 +67,9 @@ SEARCH = settings(
 )
 
 
-def xfail(defect: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"defect {defect}")
+def defect(text: str) -> pytest.MarkDecorator:
+    """The issue #12 defect a test was written to find (a marker, for `-m defect`)."""
+    return pytest.mark.defect(text)
 
 
 def assert_no_difference(diff: Differ, queries: st.SearchStrategy[Query]) -> None:
@@ -122,7 +123,7 @@ def ctx(diff: Differ) -> Context:
 # -- silently wrong answers -------------------------------------------------------------------
 
 
-@xfail("1: aggregates sqlglot does not know run once per page")
+@defect("1: aggregates sqlglot does not know run once per page")
 def test_1_duckdb_only_aggregates(diff: Differ, ctx: Context) -> None:
     tables = st.sampled_from(["charges", "balance_transactions", "payment_intents"])
     shape = tables.flatmap(
@@ -131,7 +132,7 @@ def test_1_duckdb_only_aggregates(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("2: LIMIT sent with two IN lists of which only one is expanded")
+@defect("2: LIMIT sent with two IN lists of which only one is expanded")
 def test_2_limit_with_two_in_lists(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("invoices")
     shape = st.builds(
@@ -150,7 +151,7 @@ def test_2_limit_with_two_in_lists(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("2: LIMIT kept when an IN list of more than 100 ids falls back to a scan")
+@defect("2: LIMIT kept when an IN list of more than 100 ids falls back to a scan")
 def test_2_limit_with_more_than_100_ids(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     shape = st.builds(
@@ -163,7 +164,7 @@ def test_2_limit_with_more_than_100_ids(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("2: a child table's id without its parent key fans out with the LIMIT per parent")
+@defect("2: a child table's id without its parent key fans out with the LIMIT per parent")
 def test_2_limit_on_a_child_id_without_parent_key(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("products_features")
     shape = st.builds(
@@ -175,7 +176,7 @@ def test_2_limit_on_a_child_id_without_parent_key(diff: Differ, ctx: Context) ->
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("2: `created IN (second, second.5)` is dropped but its LIMIT is sent")
+@defect("2: `created IN (second, second.5)` is dropped but its LIMIT is sent")
 def test_2_limit_with_a_timestamp_in_list(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     shape = st.builds(
@@ -186,7 +187,7 @@ def test_2_limit_with_a_timestamp_in_list(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("3: ORDER BY a select alias named `created` is taken as Stripe's order")
+@defect("3: ORDER BY a select alias named `created` is taken as Stripe's order")
 def test_3_order_by_an_alias_named_created(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     numeric = st.sampled_from([c for c in rel.real() if c.type == "BIGINT"])
@@ -203,7 +204,7 @@ def test_3_order_by_an_alias_named_created(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("4: a filter outside a DISTINCT ON subquery is pushed inside it")
+@defect("4: a filter outside a DISTINCT ON subquery is pushed inside it")
 def test_4_filter_outside_distinct_on(diff: Differ, ctx: Context) -> None:
     # `x.c = v` over "the latest row per k": answers "any row with c = v" when pushed.
     def around(t: str, k: str, c: str, cte: bool) -> st.SearchStrategy[Select]:
@@ -236,7 +237,7 @@ def test_4_filter_outside_distinct_on(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("5: BETWEEN SYMMETRIC with high-to-low bounds")
+@defect("5: BETWEEN SYMMETRIC with high-to-low bounds")
 def test_5_between_symmetric_high_to_low(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     created = col(rel, "created")
@@ -254,7 +255,7 @@ def test_5_between_symmetric_high_to_low(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("6: date_trunc('day', created) > TIMESTAMPTZ '… +02:00' loses rows")
+@defect("6: date_trunc('day', created) > TIMESTAMPTZ '… +02:00' loses rows")
 def test_6_date_trunc_with_an_offset(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     pred = date_trunc_comparison(rel, col(rel, "created")).filter(lambda f: "TIMESTAMPTZ" in f.sql)
@@ -266,7 +267,7 @@ def test_6_date_trunc_with_an_offset(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("7: two IN lists where one is a filter-only column")
+@defect("7: two IN lists where one is a filter-only column")
 def test_7_in_lists_on_a_column_and_a_filter_only_column(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("invoices")
     ins = where_all(in_list(rel, col(rel, "customer")), in_list(rel, col(rel, "subscription")))
@@ -276,7 +277,7 @@ def test_7_in_lists_on_a_column_and_a_filter_only_column(diff: Differ, ctx: Cont
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("8: UseSearch=true with a filter-only column")
+@defect("8: UseSearch=true with a filter-only column")
 def test_8_search_with_a_filter_only_column(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("subscriptions")
     price = comparison(rel, col(rel, "price")).filter(lambda f: " = " in f.sql)
@@ -286,7 +287,7 @@ def test_8_search_with_a_filter_only_column(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("9: de-duplication by id drops a subscription listed under two prices")
+@defect("9: de-duplication by id drops a subscription listed under two prices")
 def test_9_dedupe_by_id_across_in_calls(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("subscriptions")
     shape = literal_list(col(rel, "price"), max_size=10).map(
@@ -305,7 +306,7 @@ def test_9_dedupe_by_id_across_in_calls(diff: Differ, ctx: Context) -> None:
 # it: tests/driver/test_exact_answers.py checks it against the sandbox's data set.
 
 
-@xfail("10: a tautological OR drops the column from the scan")
+@defect("10: a tautological OR drops the column from the scan")
 def test_10_tautological_or(diff: Differ, ctx: Context) -> None:
     tables = st.sampled_from(["charges", "customers", "invoices"])
 
@@ -320,7 +321,7 @@ def test_10_tautological_or(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, tables.flatmap(shape).map(as_query))
 
 
-@xfail("10: an OR absorbed by the simplifier (`p AND (q OR p)`) drops q's column from the scan")
+@defect("10: an OR absorbed by the simplifier (`p AND (q OR p)`) drops q's column from the scan")
 def test_10_absorbed_or(diff: Differ, ctx: Context) -> None:
     # Found by the campaign: not a tautology, the same loss of a column.
     rel = ctx.relation("customers")
@@ -337,7 +338,7 @@ def test_10_absorbed_or(diff: Differ, ctx: Context) -> None:
 # -- errors on valid SQL ----------------------------------------------------------------------
 
 
-@xfail("11: SELECT * EXCLUDE (…) fails (the excluded column is pruned from the scan)")
+@defect("11: SELECT * EXCLUDE (…) fails (the excluded column is pruned from the scan)")
 def test_11_select_star_exclude(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("charges")
     shape = star_select(ctx, rel, "charges").filter(
@@ -346,7 +347,7 @@ def test_11_select_star_exclude(diff: Differ, ctx: Context) -> None:
     assert_no_difference(diff, shape.map(as_query))
 
 
-@xfail("12: integer comparisons rewritten to unix time on the user's own column `created`")
+@defect("12: integer comparisons rewritten to unix time on the user's own column `created`")
 def test_12_integers_on_a_cte_column_named_created(diff: Differ, ctx: Context) -> None:
     # Both connections apply the rewrite (it is the driver's SQL, not pushdown), so they
     # agree on the error; plain DuckDB over the same rows is the oracle that answers.
@@ -375,7 +376,7 @@ def test_12_integers_on_a_cte_column_named_created(diff: Differ, ctx: Context) -
     pytest.fail(f"DuckDB answers, the driver raises {diff.answers(query)[0].show()}:\n{query}")
 
 
-@xfail("13: GROUP BY a filter-only column that a fan-out fills is refused")
+@defect("13: GROUP BY a filter-only column that a fan-out fills is refused")
 def test_13_group_by_a_filter_only_parent_key(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("products_features")
     shape = grouped_select(
@@ -393,7 +394,7 @@ def test_13_group_by_a_filter_only_parent_key(diff: Differ, ctx: Context) -> Non
 # -- cheap wins (no difference in the answer: shown on the plan) -----------------------------
 
 
-@xfail("= NULL: `WHERE x = NULL` (never true) still costs requests")
+@defect("= NULL: `WHERE x = NULL` (never true) still costs requests")
 def test_equals_null_costs_no_request(ctx: Context) -> None:
     rel = ctx.relation("charges")
     eq_null = null_test(rel, col(rel, "customer")).filter(lambda f: f.sql.endswith("= NULL"))
@@ -406,7 +407,7 @@ def test_equals_null_costs_no_request(ctx: Context) -> None:
     )
 
 
-@xfail("now() - INTERVAL: `created >= now() - INTERVAL …` sends no range")
+@defect("now() - INTERVAL: `created >= now() - INTERVAL …` sends no range")
 def test_now_minus_interval_is_pushed(ctx: Context) -> None:
     rel = ctx.relation("charges")
     shape = (
@@ -426,7 +427,7 @@ def test_now_minus_interval_is_pushed(ctx: Context) -> None:
 # -- found by the campaign (tools/fuzz.py), not in the issue -------------------------------
 
 
-@xfail("new: an empty parent key (`invoice = ''`) raises instead of matching no row")
+@defect("new: an empty parent key (`invoice = ''`) raises instead of matching no row")
 def test_new_empty_parent_key(diff: Differ, ctx: Context) -> None:
     rel = ctx.relation("invoices_lines")
     shape = (
