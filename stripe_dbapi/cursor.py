@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stripe_dbapi._typing import ResultRow
-from stripe_dbapi.engine import Result, scalar_functions
+from stripe_dbapi.engine import Result
 from stripe_dbapi.exceptions import DataError, Error, InterfaceError, ProgrammingError
+from stripe_dbapi.lockdown import scalar_functions
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.query.plan import Plan
 from stripe_dbapi.query.planner import plan_query

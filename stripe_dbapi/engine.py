@@ -26,37 +26,19 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-from sqlglot.tokens import TokenType
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import DIALECT, SCHEMA, Catalog
+from stripe_dbapi.catalog.model import SCHEMA, Catalog
 from stripe_dbapi.exceptions import (
     DataError,
-    Error,
     InterfaceError,
     InternalError,
-    NotSupportedError,
-    OperationalError,
-    ProgrammingError,
 )
+from stripe_dbapi.lockdown import check_sql, refused_function_names
+from stripe_dbapi.session import Session, close_quietly
 
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
 POOL_SIZE = 8  # DuckDB connections configured before the configuration is locked
-GRACE = 2.0  # seconds close() and Ctrl-C wait for a call to stop before going on without it
-
-# Table functions SQL may call (docs/security.md); every other one is refused by name.
-ALLOWED_TABLE_FUNCTIONS = frozenset(
-    {"range", "generate_series", "unnest", "json_each", "json_tree"}
-)
-# Scalar functions that read or write settings, variables or logs.
-REFUSED_SCALARS = frozenset({"current_setting", "getvariable", "write_log"})
-# Views over the engine's own state (settings, logs, secrets …), in any schema.
-REFUSED_TABLE_PREFIXES = ("duckdb_", "pg_settings")
-
-REFUSED = "stripe_dbapi does not allow that from SQL: "
 
 
 def _connect(temp_directory: str) -> duckdb.DuckDBPyConnection:
@@ -109,7 +91,7 @@ class Engine:
             setup.append(f"CREATE TABLE {SCHEMA}.{typemap.quote_ident(table.name)} ({columns})")
         for statement in setup:
             self._db.execute(statement)
-        self.refused_functions = _refused_function_names(self._db)
+        self.refused_functions = refused_function_names(self._db)
         # The streaming buffer is a per-connection setting that cannot be changed once the
         # configuration is locked, so the connections cursors use are made now and reused.
         self._idle = [self._configured() for _ in range(POOL_SIZE)]
@@ -151,13 +133,13 @@ class Engine:
             for (name,) in views:
                 con.unregister(name)
         except (duckdb.Error, RuntimeError):
-            _close_quietly(con)
+            close_quietly(con)
             return
         with self._lock:
             if not self._closed and len(self._idle) < POOL_SIZE:
                 self._idle.append(con)
                 return
-        _close_quietly(con)
+        close_quietly(con)
 
     def close(self) -> None:
         """Close the database and remove its temporary files; a second close does nothing."""
@@ -167,7 +149,7 @@ class Engine:
             self._closed = True
             idle, self._idle = self._idle, []
         for con in idle:
-            _close_quietly(con)
+            close_quietly(con)
         if not self._close_database():
             # A call that ignored the interrupt still holds a connection (a page in flight):
             # the database closes as soon as it lets go.
@@ -186,280 +168,6 @@ class Engine:
             time.sleep(0.1)
             if self._close_database():
                 return
-
-
-def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error, RuntimeError):
-        con.close()
-
-
-def _refused_function_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    """Every table function DuckDB knows that is not allowed, plus the refused scalars.
-
-    Names that are also ordinary functions (`repeat`, `histogram`) stay callable as such;
-    the tree check refuses them where they would be table functions, in FROM.
-    """
-    rows = con.sql(
-        "SELECT function_name, list(DISTINCT function_type) FROM duckdb_functions() GROUP BY 1"
-    ).fetchall()
-    table_kinds = {"table", "table_macro", "pragma"}
-    refused = {
-        name.lower()
-        for name, kinds in rows
-        if set(kinds) <= table_kinds and name.lower() not in ALLOWED_TABLE_FUNCTIONS
-    }
-    return frozenset(refused | REFUSED_SCALARS)
-
-
-def check_sql(sql: str, refused_functions: frozenset[str]) -> None:
-    """Refuse SQL that calls a function outside the locked room, naming it.
-
-    Two checks on the exact text DuckDB will run: every name followed by `(` (a call in
-    any position, `x.f()` and quoted names included) against the refused functions, and
-    the sqlglot tree, where every table function in FROM must be on the allow-list (this
-    also refuses functions of extensions that are not loaded) and no view over the
-    engine's own state may be read.
-    """
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(sql)
-    except (SqlglotError, ValueError, RecursionError) as exc:
-        raise ProgrammingError(f"The query could not be checked: {exc}") from None
-    for prev, tok, nxt in zip([None, *tokens], tokens, [*tokens[1:], None]):
-        if nxt is None or nxt.token_type != TokenType.L_PAREN:
-            continue
-        if prev is not None and prev.token_type == TokenType.ALIAS:
-            continue  # `AS t(a, b)`: column names of an alias
-        if tok.text.lower() in refused_functions:
-            raise NotSupportedError(f"{REFUSED}the function `{tok.text.lower()}`.")
-    try:
-        tree = sqlglot.Dialect.get_or_raise(DIALECT).parser().parse(tokens, sql)
-    except (SqlglotError, ValueError, RecursionError) as exc:
-        raise ProgrammingError(f"The query could not be checked: {exc}") from None
-    for statement in tree:
-        if statement is not None:
-            _check_tree(statement)
-
-
-def _check_tree(tree: exp.Expr) -> None:
-    for node in tree.walk():
-        if isinstance(node, exp.Table):
-            if isinstance(node.this, exp.Identifier):
-                name = node.name.lower()
-                if name.startswith(REFUSED_TABLE_PREFIXES):
-                    raise NotSupportedError(f"{REFUSED}the view `{name}`.")
-            elif node.this is not None:
-                _check_table_function(node.this)
-        elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Func):
-            _check_table_function(node.this)
-
-
-def _check_table_function(func: exp.Expr) -> None:
-    if isinstance(func, (exp.GenerateSeries, exp.Unnest)):
-        return  # range(…), generate_series(…), unnest(…)
-    if isinstance(func, exp.Anonymous):
-        name = func.name.lower()
-    elif isinstance(func, exp.Func):
-        name = func.sql_name().lower()
-    else:
-        name = type(func).__name__.lower()
-    if name not in ALLOWED_TABLE_FUNCTIONS:
-        raise NotSupportedError(f"{REFUSED}the table function `{name}`.")
-
-
-class Session:
-    """One Cursor's DuckDB connection: one call at a time, stoppable from any thread.
-
-    A query's time limit, close() from another thread and Ctrl-C all end in `interrupt`,
-    which records why and calls DuckDB's interrupt(); the call that was running then
-    raises the error for that reason (QueryTimeout, closed) instead of DuckDB's own.
-    """
-
-    def __init__(self, engine: Engine, con: duckdb.DuckDBPyConnection) -> None:
-        self.engine = engine
-        self.con = con
-        self._busy = threading.Lock()  # held while a DuckDB call runs
-        self._state = threading.Lock()
-        self._closed = False
-        self._released = False
-        self._reason: str | None = None  # "timeout", "closed" or "interrupt"
-        self._timeout: float | None = None
-        self._deadline: float | None = None
-        self._timer: threading.Timer | None = None
-
-    # -- the time limit -------------------------------------------------------------------
-
-    def begin(self, timeout: float | None) -> None:
-        """Start a query: a fresh time limit, the last query's interruption forgotten."""
-        self.end()
-        with self._state:
-            if self._closed:
-                raise InterfaceError("The cursor is closed.")
-            self._reason = None
-            self._timeout = timeout
-            self._deadline = None if timeout is None else time.monotonic() + timeout
-            if timeout is not None:
-                self._timer = threading.Timer(timeout, self.interrupt, ("timeout",))
-                self._timer.daemon = True
-                self._timer.start()
-
-    def end(self) -> None:
-        """The query is over: its timer stops."""
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-
-    def check(self) -> None:
-        """Raise the error of an interrupted or overdue query (called between pages)."""
-        overdue = self._deadline is not None and time.monotonic() >= self._deadline
-        if self._reason is None and overdue:
-            self._reason = "timeout"
-        if self._reason is not None:
-            raise self.stopped()
-
-    def stopped(self) -> Error:
-        """The error a query stopped for `self._reason` ends with."""
-        if self._reason == "timeout":
-            return OperationalError(f"The query ran longer than QueryTimeout={self._timeout:g} s.")
-        if self._reason == "closed":
-            return InterfaceError("The cursor was closed while its query ran.")
-        return OperationalError("The query was interrupted.")
-
-    def interrupt(self, reason: str) -> None:
-        """Stop what runs on this connection, from any thread; the first reason wins."""
-        with self._state:
-            if self._reason is None:
-                self._reason = reason
-            if self._released:
-                return
-            with contextlib.suppress(duckdb.Error, RuntimeError):
-                self.con.interrupt()
-
-    # -- calls ----------------------------------------------------------------------------
-
-    def call(self, fn: Callable[[], Any], failures: list[BaseException] | None = None) -> Any:
-        """Run one DuckDB call; nothing but PEP 249 errors (and KeyboardInterrupt,
-        SystemExit) comes out. `failures` are the scans' own exceptions: DuckDB re-raises
-        them as its own errors, and the original is what the user should see."""
-        self.check()
-        if self._closed:
-            raise InterfaceError("The cursor is closed.")
-        if threading.current_thread() is threading.main_thread():
-            return self._in_worker(fn, failures)
-        return self._run(fn, failures)
-
-    def _in_worker(self, fn: Callable[[], Any], failures: list[BaseException] | None) -> Any:
-        """Run `fn` in a worker thread while the main thread waits where Ctrl-C reaches it.
-
-        A signal is only handled in the main thread, between Python instructions; inside a
-        long DuckDB call it would wait for the call to end. Waiting on an Event instead,
-        the main thread gets the KeyboardInterrupt at once, interrupts DuckDB, and lets the
-        KeyboardInterrupt go on unchanged.
-        """
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = self._run(fn, failures)
-            except BaseException as exc:  # handed to the waiting thread
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name="stripe_dbapi-engine", daemon=True).start()
-        try:
-            # Short waits: a signal that did not wake the wait itself (Windows, or
-            # `_thread.interrupt_main`) is still handled within 50 ms.
-            while not done.wait(0.05):
-                pass
-        except BaseException:
-            self.interrupt("interrupt")
-            done.wait(GRACE)
-            raise
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    def _run(self, fn: Callable[[], Any], failures: list[BaseException] | None) -> Any:
-        with self._busy:
-            try:
-                return fn()
-            except (Error, StopIteration):  # StopIteration: the end of a reader
-                raise
-            except Exception as exc:
-                raise self._translate(exc, failures or []) from None
-            finally:
-                if self._closed:
-                    self._release()
-
-    def _translate(self, exc: Exception, failures: list[BaseException]) -> BaseException:
-        """The PEP 249 error (or the scan's KeyboardInterrupt/SystemExit) for `exc`."""
-        if failures:
-            failure = failures[0]
-            if isinstance(failure, Error) or not isinstance(failure, Exception):
-                return failure
-            return OperationalError(f"Fetching from Stripe failed: {failure!r}")
-        if self._reason is not None:
-            return self.stopped()
-        if isinstance(exc, duckdb.Error):
-            return translate(exc)
-        if isinstance(exc, (pa.ArrowException, OSError)):
-            # A failing stream surfaces as DuckDB's error while the query runs, but as
-            # Arrow's (an OSError) once DuckDB hands rows over through the Arrow reader.
-            return InternalError(f"The engine failed reading a result: {exc}")
-        return InternalError(
-            f"The engine failed ({type(exc).__name__}: {exc}); please report it with the query."
-        )
-
-    def quietly(self, fn: Callable[[], Any]) -> None:
-        """Run a clean-up call if the connection is free within GRACE; never raise."""
-        if self._released or not self._busy.acquire(timeout=GRACE):
-            return
-        try:
-            with contextlib.suppress(duckdb.Error, pa.ArrowException, OSError, RuntimeError):
-                fn()
-        finally:
-            self._busy.release()
-
-    # -- the end --------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Interrupt what runs and give the connection back; a second close does nothing."""
-        with self._state:
-            if self._closed:
-                return
-            self._closed = True
-        self.end()
-        self.interrupt("closed")
-        if self._busy.acquire(timeout=GRACE):
-            try:
-                self._release()
-            finally:
-                self._busy.release()
-        # Otherwise the running call releases the connection when it returns (`_run`).
-
-    def _release(self) -> None:
-        with self._state:
-            if self._released:
-                return
-            self._released = True
-        self.engine.release(self.con)
-
-
-@functools.lru_cache(maxsize=1)
-def scalar_functions() -> frozenset[str]:
-    """Names of DuckDB's scalar functions that are no aggregate, window or table function.
-
-    Read once per process from DuckDB's own catalogue (`duckdb_functions()`), the same
-    for every database; the planner's proof that a query may run page by page.
-    """
-    with duckdb.connect(":memory:") as db:
-        rows = db.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'scalar' "
-            "EXCEPT SELECT function_name FROM duckdb_functions() "
-            "WHERE function_type <> 'scalar'"
-        ).fetchall()
-    return frozenset(str(name).lower() for (name,) in rows)
 
 
 class Result:
@@ -664,31 +372,3 @@ def _exact_uhugeints(data: Any, types: list[str]) -> Any:
                 arrays, schema=pa.schema(fields, data.schema.metadata)
             )
     return data
-
-
-def translate(exc: duckdb.Error) -> Error:
-    """A DuckDB error as the PEP 249 class a user expects, with DuckDB's first line."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    if isinstance(exc, duckdb.CatalogException) and "exists in the" in first:
-        # Extensions are never installed or loaded: their functions are not available.
-        return NotSupportedError(f"{REFUSED}{first}")
-    if isinstance(exc, (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException)):
-        return ProgrammingError(first)
-    if isinstance(exc, duckdb.PermissionException):
-        return NotSupportedError(f"{REFUSED}{first}")
-    if isinstance(
-        exc,
-        (
-            duckdb.ConversionException,
-            duckdb.OutOfRangeException,
-            duckdb.InvalidInputException,
-            duckdb.TypeMismatchException,
-        ),
-    ):
-        return DataError(first)
-    if isinstance(exc, duckdb.NotImplementedException):
-        return NotSupportedError(first)
-    if isinstance(exc, duckdb.InterruptException):
-        return OperationalError("The query was interrupted.")
-    return ProgrammingError(first) if "Error" in first.split(":")[0] else InternalError(first)

@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 from stripe_dbapi.catalog import load_catalog
 from stripe_dbapi.cli.common import add_connection_options, connection_config, open_connection
-from stripe_dbapi.engine import scalar_functions
 from stripe_dbapi.exceptions import InterfaceError, ProgrammingError, did_you_mean
+from stripe_dbapi.lockdown import scalar_functions
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.query.planner import plan_query
 

@@ -36,7 +36,7 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.catalog import load_catalog
-from stripe_dbapi.engine import scalar_functions
+from stripe_dbapi.lockdown import scalar_functions
 from stripe_dbapi.query.plan import Call, Plan
 from stripe_dbapi.query.planner import plan_query
 
