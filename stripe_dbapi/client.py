@@ -17,7 +17,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -169,48 +169,21 @@ class StripeClient:
         starts after was deleted mid-scan).
         """
         base = [(k, v) for k, v in params if k not in ("limit", "starting_after")]
-        returned = _Returned(path, self.max_rows)
         if not paginated:
             data = _page_data(path, self.get(path, base))
             data = data if max_rows is None else data[:max_rows]
-            returned.add(data, more=False)
+            _Returned(path, self.max_rows).add(data, more=False)
             if data:
                 yield data
             return
-        after = starting_after
-        seen_cursors: set[str] = set()
-        remaining = max_rows
-        while True:
-            limit = page_limit(remaining, page_size)
+
+        def request(limit: int, after: str | None) -> list[tuple[str, str]]:
             query = [*base, ("limit", str(limit))]
-            if after is not None:
-                query.append(("starting_after", after))
-            try:
-                body = self.get(path, query)
-            except Error as exc:
-                if after is None or exc.http_status != 404:
-                    raise
-                raise OperationalError(
-                    f"The list GET {path} could not be completed: `{after}`, the object its "
-                    "next page starts after, no longer exists (deleted mid-scan); run the "
-                    "query again.",
-                    http_status=exc.http_status,
-                    code=exc.code,
-                    request_id=exc.request_id,
-                ) from None
-            data = _page_data(path, body)
-            if data and data[-1].get("id") in seen_cursors:
-                raise _not_advancing(path, data[-1].get("id"))
-            wanted = remaining is None or remaining > len(data)
-            returned.add(data, more=bool(body.get("has_more")) and wanted)
-            if data:
-                yield data
-            if remaining is not None:
-                remaining -= len(data)
-                if remaining <= 0:
-                    return
+            return query if after is None else [*query, ("starting_after", after)]
+
+        def next_cursor(body: dict[str, Any], data: list[dict[str, Any]]) -> str | None:
             if not body.get("has_more"):
-                return
+                return None
             if not data:
                 raise OperationalError(
                     f"Stripe's answer to GET {path} is an empty page that says more follow; "
@@ -219,38 +192,75 @@ class StripeClient:
             last = data[-1].get("id")
             if not isinstance(last, str):
                 raise _not_advancing(path, last)
-            seen_cursors.add(last)
-            after = last
+            return last
+
+        yield from self._paginate(path, request, next_cursor, max_rows, page_size, starting_after)
 
     def search_pages(
         self, path: str, query: str, *, max_rows: int | None = None
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page of a Search API endpoint, following `next_page`."""
-        page: str | None = None
-        remaining = max_rows
-        seen: set[str] = set()
-        returned = _Returned(path, self.max_rows)
-        while True:
-            limit = page_limit(remaining)
+
+        def request(limit: int, page: str | None) -> list[tuple[str, str]]:
             params = [("query", query), ("limit", str(limit))]
-            if page:
-                params.append(("page", page))
-            body = self.get(path, params)
+            return params if page is None else [*params, ("page", page)]
+
+        def next_cursor(body: dict[str, Any], data: list[dict[str, Any]]) -> str | None:
+            page = body.get("next_page")
+            return page if body.get("has_more") and isinstance(page, str) and page else None
+
+        yield from self._paginate(path, request, next_cursor, max_rows, PAGE_SIZE, None)
+
+    def _paginate(
+        self,
+        path: str,
+        request: Callable[[int, str | None], list[tuple[str, str]]],
+        next_cursor: Callable[[dict[str, Any], list[dict[str, Any]]], str | None],
+        max_rows: int | None,
+        page_size: int,
+        cursor: str | None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The one paging loop, for lists (`starting_after`) and search (`page`) alike.
+
+        `request` makes a page's parameters from its limit and cursor; `next_cursor` reads
+        the cursor of the next page from an answer (None: the last page). Stops once
+        `max_rows` rows were yielded. A cursor seen before, a page that repeats ids and
+        more rows than MaxRows fail the call (`_Returned`); so does a 404 to a page after
+        the first (the object its cursor names was deleted mid-scan).
+        """
+        returned = _Returned(path, self.max_rows)
+        seen: set[str] = set()
+        remaining = max_rows
+        while True:
+            try:
+                body = self.get(path, request(page_limit(remaining, page_size), cursor))
+            except Error as exc:
+                if cursor is None or exc.http_status != 404:
+                    raise
+                raise OperationalError(
+                    f"The list GET {path} could not be completed: `{cursor}`, the object its "
+                    "next page starts after, no longer exists (deleted mid-scan); run the "
+                    "query again.",
+                    http_status=exc.http_status,
+                    code=exc.code,
+                    request_id=exc.request_id,
+                ) from None
             data = _page_data(path, body)
+            following = next_cursor(body, data)
+            if following is not None and following in seen:
+                raise _not_advancing(path, following)  # the same page again, or a cycle
             wanted = remaining is None or remaining > len(data)
-            returned.add(data, more=bool(body.get("has_more") and body.get("next_page")) and wanted)
+            returned.add(data, more=following is not None and wanted)
             if data:
                 yield data
             if remaining is not None:
                 remaining -= len(data)
                 if remaining <= 0:
                     return
-            page = body.get("next_page")
-            if not body.get("has_more") or not page:
+            if following is None:
                 return
-            if page in seen:
-                raise OperationalError(f"Stripe's search pagination of {path} repeated a page.")
-            seen.add(page)
+            seen.add(following)
+            cursor = following
 
     # -- internals ---------------------------------------------------------------------
 
