@@ -197,13 +197,14 @@ class StripeClient:
         yield from self._paginate(path, request, next_cursor, max_rows, page_size, starting_after)
 
     def search_pages(
-        self, path: str, query: str, *, max_rows: int | None = None
+        self, path: str, query: str, *, max_rows: int | None = None, params: Params = ()
     ) -> Iterator[list[dict[str, Any]]]:
-        """Each page of a Search API endpoint, following `next_page`."""
+        """Each page of a Search API endpoint, following `next_page`; `params` go with
+        every page (`expand[]`)."""
 
         def request(limit: int, page: str | None) -> list[tuple[str, str]]:
-            params = [("query", query), ("limit", str(limit))]
-            return params if page is None else [*params, ("page", page)]
+            sent = [("query", query), *params, ("limit", str(limit))]
+            return sent if page is None else [*sent, ("page", page)]
 
         def next_cursor(body: dict[str, Any], data: list[dict[str, Any]]) -> str | None:
             page = body.get("next_page")

@@ -51,7 +51,10 @@ def search_calls(
     if not gains:
         return None
     query = " AND ".join(text for text, _ in clauses)
-    call = Call("search", table.search_path, (("query", query),))
+    # The includable columns the list calls expand are expanded on the search too
+    # (`expand[]=data.<field>`): never a NULL where Stripe holds a value.
+    expands = tuple(p for p in calls.calls[0].params if p[0] == "expand[]") if calls.calls else ()
+    call = Call("search", table.search_path, (("query", query), *expands))
     searched = replace(calls, calls=(call,), kind="search", sent={}, notes=(NOTE,))
     new: list[Exactness] = ["widened" if id(p) in chosen else "dropped" for p in predicates]
     return searched, new

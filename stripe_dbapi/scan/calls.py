@@ -40,7 +40,8 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
         yield [obj] if obj is not None and obj.get("deleted") is not True else []
     elif call.kind == "search":
         query = dict(call.params).get("query", "")
-        yield from client.search_pages(call.path, query, max_rows=call.max_rows)
+        extra = [(k, v) for k, v in call.params if k != "query"]
+        yield from client.search_pages(call.path, query, max_rows=call.max_rows, params=extra)
     else:
         pages = (
             client.list_pages(call.path, call.params, max_rows=call.max_rows)

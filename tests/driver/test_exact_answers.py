@@ -13,6 +13,8 @@ from collections import Counter
 
 from test_queries import api_requests
 
+import stripe_dbapi
+
 
 def _items_by_subscription(sandbox) -> dict[str, list[dict]]:
     return {s["id"]: s["items"]["data"] for s in sandbox.dataset["subscriptions"]}
@@ -206,3 +208,18 @@ def test_child_ids_unique_only_within_their_parent_are_one_row_per_parent(conn, 
     cur = conn.cursor()
     cur.execute("SELECT account, id FROM accounts_capabilities ORDER BY 1, 2")
     assert cur.fetchall() == sorted((c["account"], c["id"]) for c in capabilities)
+
+
+def test_an_includable_column_read_through_search_is_expanded(sandbox):
+    # Since API 2020-08-27 `customers.subscriptions` is returned only when expanded: the
+    # search call must ask for it as the list call does, or every row would read NULL.
+    tagged = [c for c in sandbox.dataset["customers"] if (c.get("metadata") or {}).get("plan")]
+    plan = tagged[0]["metadata"]["plan"]
+    with stripe_dbapi.connect(sandbox.dsn + ";UseSearch=true") as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT id, subscriptions FROM customers WHERE metadata->>'plan' = ?", [plan])
+        rows = cur.fetchall()
+        assert cur.plan.scans[0].calls[0].kind == "search"
+    expected = {c["id"] for c in tagged if c["metadata"]["plan"] == plan}
+    assert {r[0] for r in rows} == expected
+    assert all(r[1] is not None for r in rows)

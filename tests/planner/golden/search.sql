@@ -40,3 +40,9 @@ GET /v1/refunds?limit=100 SLICED BY created
 SELECT id FROM customers WHERE id = 'cus_1' AND name = 'Ada'
 -- requests:
 GET /v1/customers/cus_1
+
+-- case: an includable column read through search is expanded there too
+-- use_search: true
+SELECT id, subscriptions FROM customers WHERE metadata->>'tier' = 'gold'
+-- requests:
+GET /v1/customers/search?query=metadata['tier']:'gold'&expand[]=data.subscriptions&limit=100
