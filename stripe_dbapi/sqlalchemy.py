@@ -36,6 +36,7 @@ from sqlalchemy.engine.interfaces import (
 )
 
 from stripe_dbapi.catalog import DECIMAL, SCHEMA, TIMESTAMP, Catalog, Table, load_catalog
+from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, DOUBLE, JSON, VARCHAR
 
 _DECIMAL_RE = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$", re.IGNORECASE)
 
@@ -348,12 +349,12 @@ def sql_type(catalog_type: str) -> types.TypeEngine[Any]:
     """The SQLAlchemy type of a catalog column type (a DuckDB type name)."""
     name = catalog_type.upper()
     simple: dict[str, types.TypeEngine[Any]] = {
-        "VARCHAR": types.String(),
-        "BIGINT": types.BigInteger(),
-        "DOUBLE": types.Double(),
-        "BOOLEAN": types.Boolean(),
+        VARCHAR: types.String(),
+        BIGINT: types.BigInteger(),
+        DOUBLE: types.Double(),
+        BOOLEAN: types.Boolean(),
         TIMESTAMP: types.DateTime(timezone=True),
-        "JSON": types.JSON(),
+        JSON: types.JSON(),
     }
     if name in simple:
         return simple[name]

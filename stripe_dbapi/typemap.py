@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from stripe_dbapi.catalog.model import DECIMAL, TIMESTAMP
+from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, DECIMAL, DOUBLE, JSON, TIMESTAMP, VARCHAR
 
 RawType = Literal["string", "int64", "float64", "bool"]
 
@@ -28,19 +28,19 @@ class TypeRule:
 
 
 _RULES: dict[str, TypeRule] = {
-    "VARCHAR": TypeRule("string", "{0}"),
-    "BIGINT": TypeRule("int64", "{0}"),
-    "DOUBLE": TypeRule("float64", "{0}"),
-    "BOOLEAN": TypeRule("bool", "{0}"),
+    VARCHAR: TypeRule("string", "{0}"),
+    BIGINT: TypeRule("int64", "{0}"),
+    DOUBLE: TypeRule("float64", "{0}"),
+    BOOLEAN: TypeRule("bool", "{0}"),
     DECIMAL: TypeRule("string", f"CAST({{0}} AS {DECIMAL})"),
     TIMESTAMP: TypeRule("int64", "to_timestamp({0})"),
-    "JSON": TypeRule("string", "CAST({0} AS JSON)", nested=True),
+    JSON: TypeRule("string", "CAST({0} AS JSON)", nested=True),
 }
 
 
 def rule(sql_type: str) -> TypeRule:
     """The rule for a catalog type; unknown types travel as JSON text, losing nothing."""
-    return _RULES.get(sql_type.upper(), _RULES["JSON"])
+    return _RULES.get(sql_type.upper(), _RULES[JSON])
 
 
 def quote_ident(name: str) -> str:

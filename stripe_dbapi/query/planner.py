@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from stripe_dbapi import typemap
-from stripe_dbapi.catalog.model import DIALECT, Catalog, Table
+from stripe_dbapi.catalog.model import DIALECT, VARCHAR, Catalog, Table
 from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
 from stripe_dbapi.query import analysis, calls, pushdown, rewrites, search, statement
 from stripe_dbapi.query import params as sqlparams
@@ -221,7 +221,7 @@ def _pushable(table: Table) -> dict[str, str]:
     if parent_column is not None:
         out.setdefault(parent_column.name.lower(), parent_column.type)
     if table.retrieve_path:
-        out["id"] = "VARCHAR"
+        out["id"] = VARCHAR
     return out
 
 

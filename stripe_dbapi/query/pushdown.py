@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from stripe_dbapi.catalog.model import TIMESTAMP
+from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, TIMESTAMP, VARCHAR
 
 _UNKNOWN = object()
 
@@ -210,13 +210,13 @@ def comparable(value: Any, sql_type: str) -> Any:
     if sql_type == TIMESTAMP:
         seconds = epoch_seconds(value)
         return _UNKNOWN if seconds is None else seconds
-    if sql_type == "BIGINT":
+    if sql_type == BIGINT:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return _UNKNOWN
         return value
-    if sql_type == "BOOLEAN":
+    if sql_type == BOOLEAN:
         return value if isinstance(value, bool) else _UNKNOWN
-    if sql_type == "VARCHAR":
+    if sql_type == VARCHAR:
         return value if isinstance(value, str) else _UNKNOWN
     return _UNKNOWN
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Catalog, Column, Table
+from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, DOUBLE, JSON
 from stripe_dbapi.sandbox.ids import IdMaker
 from stripe_dbapi.sandbox.templates import fixture
 
@@ -127,9 +128,9 @@ def default_value(column: Column) -> Any:
     if column.enum:
         return column.enum[0]
     return {
-        "BIGINT": 0,
-        "DOUBLE": 0.0,
-        "BOOLEAN": False,
-        "JSON": {},
+        BIGINT: 0,
+        DOUBLE: 0.0,
+        BOOLEAN: False,
+        JSON: {},
         TIMESTAMP_TYPE: NOW,
     }.get(column.type, "0" if column.type.startswith("DECIMAL") else "")
