@@ -118,3 +118,11 @@ def test_json_output_has_no_nan(capsys, sandbox):
         capsys, "query", "--dsn", sandbox.dsn, "--format", "json", "SELECT 'nan'::DOUBLE AS x"
     )
     assert code == 0 and json.loads(out) == [{"x": None}]
+
+
+def test_explain_of_a_deeply_nested_query_is_one_error_line(capsys):
+    # The PEP 249 guard lives in plan_query, so the CLI's explain path gets it too.
+    sql = "SELECT " + "(" * 5000 + "1" + ")" * 5000
+    code, out, err = run(capsys, "explain", "--sandbox", sql)
+    assert code == 1 and out == ""
+    assert err == "error: The query is nested too deeply to plan; simplify its nesting.\n"
