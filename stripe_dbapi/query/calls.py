@@ -106,11 +106,21 @@ def _limited(call: Call, max_rows: int) -> Call:
 def _retrieve_calls(
     table: Table, bounds: dict[str, pushdown.Bounds], includes: tuple[str, ...]
 ) -> Calls | None:
-    """One retrieve per id (and parent key, when the path needs one), or None."""
+    """One retrieve per id (and parent key, when the path needs one), or None.
+
+    None too when the query constrains a filter-only column: a retrieve returns no value
+    for it, only a list call with its parameter does (rows carry the value they were
+    listed with), so the ids are left to the engine then.
+    """
     ids = _values(bounds, "id")
     path = table.retrieve_path
     if ids is None or path is None or len(ids) > MAX_CALLS:
         return None
+    in_path = table.parent.column.lower() if table.parent is not None else None
+    for name in bounds:
+        column = table.column(name)
+        if column is not None and column.filter_only and name != in_path:
+            return None
     parent = table.parent
     keys: list[Any] = [None]
     sent: dict[str, Exactness] = {"id": "exact"}

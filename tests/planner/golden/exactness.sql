@@ -117,3 +117,8 @@ SELECT count(*) FROM customers_tax_ids WHERE customer = ''
 SELECT id FROM invoices_lines WHERE invoice IN ('', 'in_1', '..')
 -- requests:
 GET /v1/invoices/in_1/lines?limit=100
+
+-- case: an id with a filter-only column is a list call that fills it, not a retrieve (found by the fuzzer)
+SELECT id, created FROM promotion_codes WHERE id = 'promo_1' AND coupon = 'SUMMER' LIMIT 1
+-- requests:
+GET /v1/promotion_codes?coupon=SUMMER&limit=100 SLICED BY created
