@@ -74,7 +74,8 @@ class FanOut:
 
 @dataclass(frozen=True)
 class Scan:
-    """The rows of one table reference, fetched by `calls` (or a fan-out), deduplicated by id."""
+    """The rows of one table reference, fetched by `calls` (or a fan-out); rows of several
+    calls are de-duplicated by id and the values their call fills (see scan/calls.py)."""
 
     index: int
     table: str
