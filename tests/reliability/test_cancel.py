@@ -11,17 +11,16 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from reliability_helpers import ACCOUNT, Reply, fast_connect, stripe_error
+from scripts import ROOT, run_script
 
 import stripe_dbapi
 
-ROOT = Path(__file__).resolve().parents[2]
 ENDLESS = "SELECT count(*) FROM range(1000000000000)"  # minutes of CPU without a limit
 SANDBOX = "Sandbox=true;SandboxScale=0.02"
 
@@ -31,19 +30,6 @@ def small_conn():
     """A connection to a small in-process sandbox."""
     with stripe_dbapi.connect("Sandbox=true;SandboxScale=0.02") as conn:
         yield conn
-
-
-def run_script(code: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter that imports this checkout's stripe_dbapi."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def slow_pages(scripted, *, delay: float, pages: int = 10_000):

@@ -6,31 +6,13 @@ break the connection or the process.
 from __future__ import annotations
 
 import contextlib
-import os
 import stat
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from scripts import run_script
 
 import stripe_dbapi
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_script(code: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter that imports this checkout's stripe_dbapi."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def refusal(conn: stripe_dbapi.Connection, sql: str) -> stripe_dbapi.Error:
