@@ -18,10 +18,10 @@ import pyarrow as pa
 from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Table
 from stripe_dbapi.client import StripeClient
-from stripe_dbapi.exceptions import Error
 from stripe_dbapi.query.plan import Call, FanOut, Scan
 from stripe_dbapi.scan import pool, slicing
 from stripe_dbapi.scan.arrow import to_batch
+from stripe_dbapi.scan.missing import unless_missing
 from stripe_dbapi.scan.pool import Item, Spawn, Task
 
 logger = logging.getLogger(__name__)
@@ -50,15 +50,7 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
                 call.path, call.params, max_rows=call.max_rows, paginated=False
             )
         )
-        try:
-            first = next(pages, None)
-        except Error as exc:
-            if exc.http_status != 404 or exc.code != "resource_missing":
-                raise
-            return
-        if first is not None:
-            yield first
-            yield from pages
+        yield from unless_missing(pages)
 
 
 def scan_batches(

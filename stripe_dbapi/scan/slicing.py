@@ -35,6 +35,7 @@ from stripe_dbapi._typing import Rows
 from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import Error, OperationalError
 from stripe_dbapi.query.plan import Call
+from stripe_dbapi.scan.missing import unless_missing
 from stripe_dbapi.scan.pool import Item, Spawn, Task
 from stripe_dbapi.stripe_api import PAGE_SIZE
 
@@ -120,7 +121,8 @@ def sliced_pages(
     scan = _Slicing(client, call, param, max_pieces, sink, rest)
 
     def first() -> Iterator[Item]:
-        yield from scan.piece(call.params, None, lo, client.list_pages(call.path, call.params))
+        pages = unless_missing(client.list_pages(call.path, call.params))
+        yield from scan.piece(call.params, None, lo, pages)
 
     return first
 

@@ -223,3 +223,12 @@ def test_an_includable_column_read_through_search_is_expanded(sandbox):
     expected = {c["id"] for c in tagged if c["metadata"]["plan"] == plan}
     assert {r[0] for r in rows} == expected
     assert all(r[1] is not None for r in rows)
+
+
+def test_a_sliceable_list_under_a_missing_parent_is_no_rows(conn):
+    # The call is read in created slices after its first page; its first request's 404
+    # `resource_missing` still means "no such customer": no rows (the fuzzer found it).
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM customers_balance_transactions WHERE customer = 'cus_nobody'")
+    assert cur.fetchone() == (0,)
+    assert cur.plan.scans[0].calls[0].slice == "created"
