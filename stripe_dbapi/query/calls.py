@@ -69,7 +69,7 @@ def build(
         sent: dict[str, Exactness] = dict.fromkeys(bounds, "exact")
         return Calls(kind="none", sent=sent, notes=("no row can match: no Stripe call",))
     includes = tuple(c for c in table.includable if c in columns)
-    retrieve = _retrieve_calls(table, bounds, includes)
+    retrieve = _retrieve_calls(table, bounds, includes, columns)
     if retrieve is not None:
         return retrieve
     return _list_calls(table, catalog, bounds, includes)
@@ -104,24 +104,32 @@ def _limited(call: Call, max_rows: int) -> Call:
 
 
 def _retrieve_calls(
-    table: Table, bounds: dict[str, pushdown.Bounds], includes: tuple[str, ...]
+    table: Table,
+    bounds: dict[str, pushdown.Bounds],
+    includes: tuple[str, ...],
+    columns: tuple[str, ...],
 ) -> Calls | None:
     """One retrieve per id (and parent key, when the path needs one), or None.
 
-    None too when the query constrains a filter-only column: a retrieve returns no value
-    for it, only a list call with its parameter does (rows carry the value they were
-    listed with), so the ids are left to the engine then.
+    None too when a filter-only column the retrieve cannot fill is constrained, or is a
+    parent key the scan reads: a retrieve returns no value for it, only a list call with
+    its parameter (or a fan-out over the parent) does, so the ids go to the engine then.
     """
     ids = _values(bounds, "id")
     path = table.retrieve_path
     if ids is None or path is None or len(ids) > MAX_CALLS:
         return None
-    in_path = table.parent.column.lower() if table.parent is not None else None
+    parent = table.parent
+    in_path = parent.column.lower() if parent and "{" + parent.column + "}" in path else None
     for name in bounds:
         column = table.column(name)
         if column is not None and column.filter_only and name != in_path:
             return None
-    parent = table.parent
+    if parent is not None and in_path is None:
+        column = table.column(parent.column)
+        read = {c.lower() for c in columns}
+        if column is not None and column.filter_only and parent.column.lower() in read:
+            return None
     keys: list[Any] = [None]
     sent: dict[str, Exactness] = {"id": "exact"}
     if parent is not None and "{" + parent.column + "}" in path:

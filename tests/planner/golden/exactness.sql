@@ -122,3 +122,13 @@ GET /v1/invoices/in_1/lines?limit=100
 SELECT id, created FROM promotion_codes WHERE id = 'promo_1' AND coupon = 'SUMMER' LIMIT 1
 -- requests:
 GET /v1/promotion_codes?coupon=SUMMER&limit=100 SLICED BY created
+
+-- case: an id of a child whose filter-only parent key is read is not a retrieve: the fan-out fills the key (found by the fuzzer)
+SELECT * FROM entitlements_active_entitlements WHERE id = 'ent_1'
+-- requests:
+FANOUT GET /v1/customers?limit=100 SLICED BY created => GET /v1/entitlements/active_entitlements?customer={key}&limit=100
+
+-- case: the same id without reading the parent key is one retrieve
+SELECT id, feature FROM entitlements_active_entitlements WHERE id = 'ent_1'
+-- requests:
+GET /v1/entitlements/active_entitlements/ent_1
