@@ -147,6 +147,9 @@ def analyse(
         )
         # Move conditions written over a CTE or derived table down to the table they
         # filter (sqlglot keeps the query's meaning), so they can be sent to Stripe.
+        # Unix seconds are found before pushdown_predicates: its simplifier merges equal
+        # conjuncts, and a literal of a merged one would otherwise be missed in the query.
+        seconds = _unix_seconds(traverse_scope(qualified), refs, catalog)
         qualified = pushdown_predicates(qualified)
         scopes = traverse_scope(qualified)
     except OptimizeError as exc:
@@ -163,7 +166,6 @@ def analyse(
         logger.debug("no pushdown: analysis failed: %r", exc)
         return Analysis()
 
-    seconds = _unix_seconds(scopes, refs, catalog)
     as_timestamps(qualified, seconds)
     facts: dict[int, ScanFacts] = {i: ScanFacts() for i in range(len(refs))}
     # Whatever qualification left unexpanded (COLUMNS(…), a star it could not follow)
