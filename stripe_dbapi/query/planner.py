@@ -237,8 +237,11 @@ def _check_filter_only(table: Table, built: Calls, facts: ScanFacts) -> None:
     value, or the parent key of a fan-out); compared, grouped or joined on anywhere else it
     would silently match nothing, so that is an error instead."""
     if built.kind == "none":
-        return
-    filled = _filled_by_every_call(built)
+        # No call: the constants of the query's own = and IN are all there is, and the
+        # rule is the same as with calls (an error does not depend on the data).
+        filled = {name for name, status in built.sent.items() if status == "exact"}
+    else:
+        filled = _filled_by_every_call(built)
     for column in table.columns:
         name = column.name.lower()
         if column.filter_only and name in facts.compared and name not in filled:

@@ -67,3 +67,12 @@ SELEC id FROM customers
 -- a comment
   SELEC id FROM customers
 -- error: ProgrammingError: SQL syntax error at line 2, column 3: `SELEC` starts no statement; a query starts with SELECT, WITH, FROM, VALUES, TABLE or PIVOT.
+
+-- case: a filter-only column used outside = and IN is refused even when no call is needed (found by the fuzzer)
+SELECT id FROM events WHERE id = NULL AND delivery_success NOT IN (true)
+-- error: ProgrammingError: `events.delivery_success` is a filter-only column (Stripe does not return it): it can only be compared with constants, = or IN, in WHERE.
+
+-- case: a contradiction on a filter-only column is still no request
+SELECT id FROM invoices WHERE subscription = 'sub_1' AND subscription = 'sub_2'
+-- requests:
+(no request for invoices)
