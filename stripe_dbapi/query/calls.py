@@ -191,7 +191,7 @@ def _list_calls(
         parent is not None
         and parent_values is not None
         and too_many
-        and _can_fan_out(table, catalog)
+        and can_fan_out(table, catalog)
     ):
         params.notes.append(
             f"{parent.column} IN ({len(parent_values)} values) left to the engine: more than "
@@ -392,7 +392,8 @@ def _path_for(table: Table, key: Any) -> tuple[str, Params, list[tuple[str, str]
 # -- fan-out -----------------------------------------------------------------------------------
 
 
-def _can_fan_out(table: Table, catalog: Catalog) -> bool:
+def can_fan_out(table: Table, catalog: Catalog) -> bool:
+    """True when a child table can be read through its parent table (a fan-out)."""
     parent = table.parent
     return parent is not None and parent.table is not None and catalog.get(parent.table) is not None
 
@@ -403,7 +404,7 @@ def _fanout(
     """One child call per parent row: the parent scanned whole, its ids put in the template."""
     parent = table.parent
     assert parent is not None
-    if not _can_fan_out(table, catalog):
+    if not can_fan_out(table, catalog):
         raise ProgrammingError(
             f"Stripe lists `{table.name}` only for one `{parent.column}` at a time: "
             f"add WHERE {parent.column} = … to the query."

@@ -163,7 +163,7 @@ def _reference_scan(
     keep |= {f.column.lower() for f in table.filters if f.param in table.required}
     parent = table.parent
     if parent is not None:
-        if _fans_out(table, catalog):
+        if calls.can_fan_out(table, catalog):
             keep.discard(parent.column.lower())  # the fan-out fills it for every row
         else:
             keep.add(parent.column.lower())
@@ -175,11 +175,6 @@ def _reference_scan(
     _check_filter_only(table, built, facts)
     built = replace(built, notes=(REFERENCE_NOTE, *built.notes))
     return _scan(index, ref, table, table.column_names, built, ScanFacts(), [])
-
-
-def _fans_out(table: Table, catalog: Catalog) -> bool:
-    parent = table.parent
-    return parent is not None and parent.table is not None and parent.table in catalog.tables
 
 
 def _status(sent: Exactness, widened: bool) -> Exactness:
