@@ -235,6 +235,8 @@ def _check_filter_only(table: Table, built: Calls, facts: ScanFacts) -> None:
         # No call: the constants of the query's own = and IN are all there is, and the
         # rule is the same as with calls (an error does not depend on the data).
         filled = {name for name, status in built.sent.items() if status == "exact"}
+        if table.parent is not None and table.parent.table is not None:
+            filled.add(table.parent.column.lower())  # a fan-out would fill the parent key
     else:
         filled = _filled_by_every_call(built)
     for column in table.columns:
