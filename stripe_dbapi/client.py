@@ -12,7 +12,6 @@ PEP 249 exceptions carrying Stripe's HTTP status, error code and request id.
 from __future__ import annotations
 
 import http.client
-import json
 import logging
 import random
 import threading
@@ -23,7 +22,7 @@ from urllib.parse import urlparse
 
 import requests
 
-from stripe_dbapi import bounded
+from stripe_dbapi import bounded, jsoncodec
 from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
 from stripe_dbapi.ratelimit import RateLimiter
@@ -359,8 +358,8 @@ class StripeClient:
     def _decode(self, path: str, response: requests.Response, attempts: int = 1) -> dict[str, Any]:
         request_id = safe_request_id(response.headers.get("Request-Id"))
         try:
-            body = response.json()
-        except (ValueError, json.JSONDecodeError):
+            body = jsoncodec.loads(response.content)
+        except ValueError:  # json.JSONDecodeError and UnicodeDecodeError included
             body = None
         if response.status_code >= 400:
             raise self._api_error(path, response, body, request_id, attempts)

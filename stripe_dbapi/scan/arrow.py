@@ -1,13 +1,12 @@
 """Stripe objects → Arrow record batches of a scan's raw schema (see typemap.py).
 
 Each column is built with one `pa.array` call; nested values are encoded as JSON text by
-one shared C encoder; only values that do not fit their column's type take a slower
+msgspec (jsoncodec.py); only values that do not fit their column's type take a slower
 per-value path. The engine casts the raw columns to the catalog's types in bulk.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from stripe_dbapi import typemap
+from stripe_dbapi import jsoncodec, typemap
 from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Column, Table
 from stripe_dbapi.exceptions import InternalError
@@ -55,17 +54,13 @@ def _column(table: Table, name: str) -> Column:
     return column
 
 
-# One encoder for every nested value: json.dumps with separators builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-
-
 def to_batch(
     rows: Rows, table: Table, columns: Sequence[str], fill: Sequence[tuple[str, str]] = ()
 ) -> pa.RecordBatch:
     """Stripe objects → one record batch of the scan's raw schema.
 
     Each column is built with one `pa.array` call over a list comprehension; nested
-    values are encoded as JSON text by one shared C encoder; only values that do not fit
+    values are encoded as JSON text by jsoncodec; only values that do not fit
     the column's type (an expanded object where an id is expected) take the slower
     per-value path.
     """
@@ -78,7 +73,7 @@ def to_batch(
             default = fills[name]
             values = [default if v is None else v for v in values]
         if rule.nested:
-            values = [None if v is None else _encode(v) for v in values]
+            values = [None if v is None else jsoncodec.dumps(v) for v in values]
             arrays.append(pa.array(values, type=arrow_type))
             continue
         try:
@@ -112,7 +107,7 @@ def _coerce(value: Any, arrow_type: pa.DataType) -> Any:
         if isinstance(value, dict) and isinstance(value.get("id"), str):
             return value["id"]  # an expanded reference still reads as its id
         if isinstance(value, (dict, list)):
-            return json.dumps(value, separators=(",", ":"))
+            return jsoncodec.dumps(value).decode()
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)

@@ -103,3 +103,52 @@ def test_arrow_results_keep_exact_values(small_conn):
         .fetch_arrow_table()
     )
     assert table.column("u").to_pylist()[0] == 2**128 - 1
+
+
+# -- what the JSON codec must keep (stripe_dbapi/jsoncodec.py) -----------------------------
+
+
+def _customers_page(body: bytes):
+    """A server whose customer list is one page of the raw JSON text `body`."""
+    from reliability_helpers import ACCOUNT, Reply
+
+    def script(path, params, n):
+        if path == "/v1/account":
+            return ACCOUNT
+        return Reply(200, body)
+
+    return script
+
+
+def _page_of(customer_json: str) -> bytes:
+    return ('{"object": "list", "has_more": false, "data": [' + customer_json + "]}").encode()
+
+
+def test_integers_beyond_64_bits_stay_exact_in_json_columns(scripted):
+    from reliability_helpers import fast_connect
+
+    huge = 2**70 + 1  # a float would read 1180591620717411303424
+    body = _page_of(
+        '{"id": "cus_1", "object": "customer", "created": 1750000000, '
+        f'"metadata": {{"n": {huge}}}, "balance": 5}}'
+    )
+    server = scripted(_customers_page(body))
+    with fast_connect(server.dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT metadata::VARCHAR, balance FROM customers")
+        assert cur.fetchall() == [(f'{{"n":{huge}}}', 5)]
+
+
+def test_non_standard_numbers_still_decode_and_non_ascii_text_is_kept(scripted):
+    """`NaN` is not JSON, but Python's json reads it: a page that decoded before still does."""
+    from reliability_helpers import fast_connect
+
+    body = _page_of(
+        '{"id": "cus_1", "object": "customer", "created": 1750000000, '
+        '"name": "Zoë", "metadata": {"city": "Zürich", "x": NaN}}'
+    )
+    server = scripted(_customers_page(body))
+    with fast_connect(server.dsn()) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT name, metadata->>'city' FROM customers")
+        assert cur.fetchall() == [("Zoë", "Zürich")]
