@@ -14,9 +14,17 @@ data starts without reading it. The scheme:
    exactly once; the others send `created[gte]=a&created[lt]=b`.
 3. Each piece pages on with its cursor and judges every page by the same rule: a full
    page whose oldest row is far above the piece's lower bound (more than `SPLIT_PAGES`
-   pages left at the page's density) splits what is left again. An empty piece costs
-   one request. A page must be strictly newest-first (first row newer than its last) to
-   split, so a server that lists oldest first is read sequentially, as before.
+   pages left at the page's density) splits what is left again. A page must be strictly
+   newest-first (first row newer than its last) to split, so a server that lists oldest
+   first is read sequentially, as before.
+
+What a split costs is requests: every piece ends in a page that is not full, and a piece
+of a span without data (the years before an account's first charge) is one request that
+returns nothing. So one scan cuts at most `max_pieces` pieces in all, splits included
+(twice the workers: enough to keep them busy, and about `max_pieces / 2` requests more
+than a sequential scan), and the oldest piece of a cut always reaches back to `lo` in
+one piece: if it turns out dense it splits itself, and if it is empty it cost one
+request, not one per year.
 
 Boundaries are whole seconds and pieces are half-open, so no second is ever split between
 two pieces: many objects share one `created` second, and the cursor inside second `o` is
@@ -29,6 +37,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from stripe_dbapi._typing import Rows
@@ -89,13 +98,15 @@ def slice_params(rest: Params, param: str, lo: int, hi: int | None) -> Params:
 
 
 def pieces(lo: int, hi: int, density: float, max_pieces: int) -> list[tuple[int, int]]:
-    """`[lo, hi)` cut into contiguous half-open whole-second pieces, newest first.
+    """`[lo, hi)` cut into at most `max_pieces` (at least one) contiguous half-open
+    whole-second pieces, newest first.
 
     The first piece is wide enough for about ROWS_PER_PIECE rows at `density` (rows per
     second), each next one GROWTH times wider; the last one always reaches `lo`.
     """
     if hi <= lo:
         return []
+    max_pieces = max(1, max_pieces)
     width = max(1.0, ROWS_PER_PIECE / max(density, 1e-9))
     out: list[tuple[int, int]] = []
     top = hi
@@ -140,7 +151,10 @@ class _Slicing:
         rest: Params,
     ) -> None:
         self.client, self.call, self.param = client, call, param
-        self.max_pieces, self.sink, self.rest = max_pieces, sink, rest
+        self.sink, self.rest = sink, rest
+        self.max_pieces = max_pieces
+        self.pieces_left = max_pieces  # the scan's budget of pieces, splits included
+        self.budget = threading.Lock()
         self.accepted = False  # the server has answered a request carrying slice bounds
 
     def piece(
@@ -154,17 +168,29 @@ class _Slicing:
                 yield from self.sink(page)
                 split = _split_point(page, lo, self.param)
                 if split is not None:
-                    yield from self._split(lo, *split)
-                    return
+                    cut = self._cut(lo, split[0] + 1, split[2])
+                    if len(cut) > 1:
+                        yield from self._split(cut, split[1])
+                        return
         finally:
             close = getattr(pages, "close", None)
             if close is not None:
                 close()  # a generator: stops paging
 
-    def _split(self, lo: int, oldest: int, last: str, density: float) -> Iterator[Item]:
-        """What is left below a full page: the rest of its oldest second (after the cursor)
-        and everything older, cut into pieces, newest first; the newest is read here."""
-        cut = pieces(lo, oldest + 1, density, self.max_pieces)
+    def _cut(self, lo: int, hi: int, density: float) -> list[tuple[int, int]]:
+        """`[lo, hi)` cut into as many pieces as the scan's budget has left (one piece: no
+        split); the pieces beyond the first are taken from the budget."""
+        with self.budget:
+            # One cut takes at most half the budget, so later splits can still rebalance.
+            new = min(self.pieces_left, max(1, self.max_pieces // 2))
+            cut = pieces(lo, hi, density, new + 1)
+            self.pieces_left -= len(cut) - 1
+        return cut
+
+    def _split(self, cut: list[tuple[int, int]], last: str) -> Iterator[Item]:
+        """What is left below a full page, cut into pieces newest first: the rest of its
+        oldest second (after the cursor `last`) and everything older; the newest piece is
+        read here, the others are handed to the pool."""
         newest = slice_params(self.rest, self.param, *cut[0])
         pages: Iterator[Rows] = self.client.list_pages(self.call.path, newest, starting_after=last)
         if not self.accepted:
