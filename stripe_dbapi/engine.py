@@ -233,8 +233,8 @@ class Result:
         schema, batches = stream
         con = self._con
         self._call(lambda: con.register(name, schema.empty_table()))  # binds the query
-        empty = self._call(lambda: con.sql(sql).to_arrow_table())
         rel = self._call(lambda: con.sql(sql))
+        empty = self._call(rel.to_arrow_table)  # one bind gives names, types and schema
         self.description = [(n, str(t)) for n, t in zip(rel.columns, rel.types)]
         self._schema = self._call(lambda: _utc_schema(empty.schema, self.types))
         self._pages = self._page_by_page(sql, name, self._guard(batches))

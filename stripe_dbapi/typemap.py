@@ -33,7 +33,7 @@ _RULES: dict[str, TypeRule] = {
     DOUBLE: TypeRule("float64", "{0}"),
     BOOLEAN: TypeRule("bool", "{0}"),
     DECIMAL: TypeRule("string", f"CAST({{0}} AS {DECIMAL})"),
-    TIMESTAMP: TypeRule("int64", "to_timestamp({0})"),
+    TIMESTAMP: TypeRule("int64", "TO_TIMESTAMP({0})"),
     JSON: TypeRule("string", "CAST({0} AS JSON)", nested=True),
 }
 
