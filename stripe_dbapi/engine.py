@@ -232,11 +232,15 @@ class Result:
     ) -> None:
         schema, batches = stream
         con = self._con
-        self._call(lambda: con.register(name, schema.empty_table()))  # binds the query
-        rel = self._call(lambda: con.sql(sql))
-        empty = self._call(rel.to_arrow_table)  # one bind gives names, types and schema
+
+        def bind() -> tuple[Any, pa.Table]:  # over no rows: names, types and Arrow schema
+            con.register(name, schema.empty_table())
+            rel = con.sql(sql)
+            return rel, rel.to_arrow_table()
+
+        rel, empty = self._call(bind)  # one engine call: one hand-over to its thread
         self.description = [(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-        self._schema = self._call(lambda: _utc_schema(empty.schema, self.types))
+        self._schema = _utc_schema(empty.schema, self.types)
         self._pages = self._page_by_page(sql, name, self._guard(batches))
 
     def _page_by_page(
@@ -267,8 +271,12 @@ class Result:
     ) -> Iterator[pa.RecordBatch]:
         con = self._con
         pages = pa.Table.from_batches(run)
-        self._call(functools.partial(con.register, name, pages))
-        table = self._call(lambda: con.sql(sql).to_arrow_table())
+
+        def query() -> pa.Table:
+            con.register(name, pages)
+            return con.sql(sql).to_arrow_table()
+
+        table = self._call(query)
         for out in table.to_batches():
             yield self._conform(out)
 
