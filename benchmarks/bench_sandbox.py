@@ -1,21 +1,32 @@
-"""How fast the sandbox is ready and how fast it pages.
+"""How fast the sandbox is ready, how fast it pages, and its CPU per page.
 
     python benchmarks/bench_sandbox.py [--scale 1] [--seed 0] [--runs 3]
+        [--cpu-scale 2] [--only ready|cpu]
 
-Measures, in a fresh interpreter per run (the data set is cached per process): the time
-to import the package and load the catalog, the time to generate the data set, the time until `start_sandbox` returns a serving server, and,
-against that server, requests per second paging all charges with `limit=100` over one
-keep-alive connection, a filtered list, a search, and a retrieve with expand.
+`ready` measures, in a fresh interpreter per run (the data set is cached per process):
+the time to import the package and load the catalog, the time to generate the data set,
+the time until `start_sandbox` returns a serving server, and, against that server,
+requests per second paging all charges with `limit=100` over one keep-alive connection,
+a filtered list, a search, and a retrieve with expand.
+
+`cpu` starts a sandbox of `--cpu-scale` (default 2, about 10,000 charges) in a process of
+its own, sends it each kind of page over HTTP and reads the server process's CPU time
+(`time.process_time()`, every thread) around each batch: the server's CPU per page,
+HTTP handling included. Each batch runs three times: the first pass also encodes the
+objects and builds the indexes it needs for the first time (once per process); the
+figure is the lesser of the other two, what every later page costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +85,130 @@ print(json.dumps(out))
 """
 
 
+# The sandbox in a child process that answers each line on stdin with its CPU time.
+_SERVE = r"""
+import sys, time
+from stripe_dbapi.sandbox import start_sandbox
+srv = start_sandbox(seed={seed}, scale={scale})
+print(srv.url, srv.api_key, flush=True)
+for _ in sys.stdin:
+    print(time.process_time(), flush=True)
+srv.stop()
+"""
+
+
+def _cases(ds: Any) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """Each kind of page: (path, the query of every request), from the data set."""
+    charges = ds["charges"]
+    ids = [c["id"] for c in charges]
+    pages = [{"limit": 100}] + [
+        {"limit": 100, "starting_after": ids[i - 1]} for i in range(100, len(ids), 100)
+    ]
+    rng = random.Random(0)
+    times = sorted({c["created"] for c in charges})
+    ranges = []
+    for _ in range(100):
+        a, b = sorted(rng.sample(times, 2))
+        ranges.append({"limit": 100, "created[gte]": a, "created[lt]": b})
+    ops = ("gt", "gte", "lt", "lte")
+    one_sided = [
+        {"limit": 100, f"created[{rng.choice(ops)}]": rng.choice(times)} for _ in range(100)
+    ]
+    customers = [c["customer"] for c in charges if c.get("customer")]
+    return {
+        "floor: customers?limit=1 (HTTP alone)": ("/v1/customers", [{"limit": 1}] * 100),
+        "plain (all charges, limit=100)": ("/v1/charges", pages),
+        "created[gte]&created[lt] range": ("/v1/charges", ranges),
+        "created[gt|gte|lt|lte] one side": ("/v1/charges", one_sided),
+        "range + starting_after": (
+            "/v1/charges",
+            [{**r, "starting_after": rng.choice(ids)} for r in ranges],
+        ),
+        "starting_after (random ids)": (
+            "/v1/charges",
+            [{"limit": 100, "starting_after": rng.choice(ids)} for _ in range(100)],
+        ),
+        "ending_before (random ids)": (
+            "/v1/charges",
+            [{"limit": 100, "ending_before": rng.choice(ids)} for _ in range(100)],
+        ),
+        "customer=… (equality filter)": (
+            "/v1/charges",
+            [{"limit": 100, "customer": rng.choice(customers)} for _ in range(100)],
+        ),
+        "subscriptions status=all": (
+            "/v1/subscriptions",
+            [
+                {"limit": 100, "status": "all", "starting_after": s["id"]}
+                for s in ds["subscriptions"][::100]
+            ],
+        ),
+        "subscriptions default (hides canceled)": (
+            "/v1/subscriptions",
+            [{"limit": 100, "starting_after": s["id"]} for s in ds["subscriptions"][::100]],
+        ),
+        "expand[]=data.customer": (
+            "/v1/charges",
+            [{**p, "expand[]": "data.customer"} for p in pages],
+        ),
+        "expand[]=data.customer + data.balance_transaction": (
+            "/v1/charges",
+            [{**p, "expand[]": ["data.customer", "data.balance_transaction"]} for p in pages[::2]],
+        ),
+        "search customers (paged)": (
+            "/v1/customers/search",
+            [{"query": "metadata['plan']:'pro'", "limit": 100}] * 20,
+        ),
+    }
+
+
+def cpu_per_page(seed: int, scale: float) -> list[tuple[str, int, float, float]]:
+    """(case, requests, first-pass ms, second-pass ms) of the server's CPU per page."""
+    import requests
+
+    from stripe_dbapi.sandbox import data
+
+    ds = data.generate(seed, scale)
+    code = _SERVE.format(seed=seed, scale=scale)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        url, key = proc.stdout.readline().split()
+
+        def server_cpu() -> float:
+            proc.stdin.write("\n")  # type: ignore[union-attr]
+            proc.stdin.flush()  # type: ignore[union-attr]
+            return float(proc.stdout.readline())  # type: ignore[union-attr]
+
+        s = requests.Session()
+        s.headers["Authorization"] = "Bearer " + key
+        out = []
+        for name, (path, queries) in _cases(ds).items():
+            passes = []
+            for _ in range(3):
+                before = server_cpu()
+                for q in queries:
+                    s.get(url + path, params=q).raise_for_status()
+                passes.append((server_cpu() - before) / len(queries) * 1000)
+            # The least of the later passes: the machine's other work only ever adds.
+            out.append((name, len(queries), passes[0], min(passes[1:])))
+            print(
+                f"{name:>50}: {min(passes[1:]):6.2f} ms CPU per page "
+                f"(first pass {passes[0]:6.2f} ms; {len(queries)} requests)",
+                flush=True,
+            )
+        return out
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
 def run(seed: int, scale: float) -> dict:
     code = _RUN.format(seed=seed, scale=scale)
     done = subprocess.run(
@@ -87,7 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cpu-scale", type=float, default=2.0, help="scale of the CPU runs")
+    parser.add_argument("--only", choices=("ready", "cpu"), help="run one part only")
     args = parser.parse_args(argv)
+    if args.only != "ready":
+        print(f"server CPU per page, scale {args.cpu_scale:g} (sandbox in its own process)")
+        cpu_per_page(args.seed, args.cpu_scale)
+        if args.only == "cpu":
+            return 0
     results = [run(args.seed, args.scale) for _ in range(args.runs)]
     med = statistics.median
     print(

@@ -4,37 +4,59 @@ Routes come from the catalog alone: each table's `list_path`, `retrieve_path` an
 `search_path`, plus `GET /v1/account`. Lists are newest first (`created`, then `id`,
 descending) with exact `starting_after`/`ending_before` cursors; filters are the catalog's
 ("eq" on a column, a filter-only relationship or a nested field of that name; "range" with
-`[gt|gte|lt|lte]`). Errors are raised as `ApiError` with Stripe's wording. No I/O here.
+`[gt|gte|lt|lte]`, see `filters.py`). Errors are raised as `ApiError` with Stripe's
+wording. No I/O here.
+
+Two ways to the same answer, sharing every validation: `handle` is the reference (each
+row tested, objects copied and expanded, a dict out), `respond` what the server sends
+(indexes and pre-encoded objects, bytes out). Tests hold them to the same bytes.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from stripe_dbapi._typing import Row
 from stripe_dbapi.catalog import Table
-from stripe_dbapi.sandbox import rules
+from stripe_dbapi.sandbox import index
 from stripe_dbapi.sandbox.data import Collection, Dataset
+from stripe_dbapi.sandbox.encoded import Encoded, dumps, envelope
 from stripe_dbapi.sandbox.errors import (
     ApiError,
     invalid_integer,
-    invalid_value,
     missing,
     missing_parameter,
     unknown_parameter,
 )
 from stripe_dbapi.sandbox.expand import Expander
+from stripe_dbapi.sandbox.filters import Filter
+from stripe_dbapi.sandbox.filters import build as filters_of
 from stripe_dbapi.sandbox.params import Params, names
+from stripe_dbapi.sandbox.search import SearchCache, SearchRequest, page_offset, scan_hits
 from stripe_dbapi.sandbox.search_query import SearchSyntaxError, parse
 
-Predicate = Callable[[Row], bool]
 _RANGE_OPS = ("gt", "gte", "lt", "lte")
 _PAGING = frozenset({"limit", "starting_after", "ending_before", "expand"})
 _PLACEHOLDER = re.compile(r"\{([^}]+)\}")
+_EMPTY = Collection([])  # one object, so its index is cached under a stable id
+
+
+@dataclass(frozen=True)
+class _ListRequest:
+    """A validated list request: the collection, its filters and where the page starts.
+    `limit` None: a list that takes no `limit` (every matching row at once)."""
+
+    coll: Collection
+    filters: list[Filter]
+    limit: int | None
+    after: int | None
+    before: int | None
+    paths: list[str]
+    url: str
 
 
 class SandboxAPI:
@@ -43,6 +65,9 @@ class SandboxAPI:
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self._expander = Expander(dataset)
+        self._encoded = Encoded(self._expander)
+        self._indexes: dict[int, index.CollectionIndex] = {}
+        self._searches = SearchCache(dataset)
         routes: list[tuple[int, re.Pattern[str], str, Table, list[str]]] = []
         for table in dataset.catalog:
             for kind, path in (
@@ -66,7 +91,62 @@ class SandboxAPI:
     def handle(
         self, method: str, path: str, params: Params, account: str | None = None
     ) -> dict[str, Any]:
-        """The response body for a request; raises ApiError for an error response."""
+        """The response body, as the straightforward definition computes it: every row of
+        the collection tested, the page cut at the cursor, objects copied to expand them.
+
+        The reference path: `respond` (what the server sends) must give exactly its bytes;
+        raises ApiError for an error response.
+        """
+        kind, table, values = self._route(method, path, params)
+        if table is None:
+            return self._account(account)
+        if kind == "list":
+            req = self._list_request(table, values, params, path.rstrip("/"))
+            positions, has_more = _scan_page(req)
+            rows = req.coll.rows
+            data = [self._present(rows[i], table, req.paths) for i in positions]
+            return {"object": "list", "data": data, "has_more": has_more, "url": req.url}
+        if kind == "retrieve":
+            row, paths = self._retrieve_target(table, values, params)
+            return dict(row) if paths is None else self._present(row, table, paths)
+        search = self._search_request(table, params, path.rstrip("/"))
+        hits = scan_hits(search, self.dataset)
+        return search.body(hits, [self._present(r, table, search.paths) for r in search.page(hits)])
+
+    def respond(self, method: str, path: str, params: Params, account: str | None = None) -> bytes:
+        """The response body as the server sends it: the bytes of
+        `json.dumps(handle(...), separators=(",", ":"))`, from indexes and pre-encoded
+        objects (`index.py`, `encoded.py`), so a page costs well under a millisecond.
+        Raises ApiError for an error response, as `handle` does."""
+        kind, table, values = self._route(method, path, params)
+        if table is None:
+            return dumps(self._account(account))
+        if kind == "list":
+            req = self._list_request(table, values, params, path.rstrip("/"))
+            positions, has_more = index.page(
+                self._index_of(req.coll), req.filters, req.limit, req.after, req.before
+            )
+            rows = req.coll.rows
+            data = self._encoded.rows(
+                [rows[i] for i in positions], table, req.paths, self._fallback(table, req.paths)
+            )
+            skeleton = {"object": "list", "data": [], "has_more": has_more, "url": req.url}
+            return envelope(skeleton, data)
+        if kind == "retrieve":
+            row, paths = self._retrieve_target(table, values, params)
+            if paths is None:
+                return dumps(row)
+            return self._encoded.one(row, table, paths, self._fallback(table, paths))
+        search = self._search_request(table, params, path.rstrip("/"))
+        hits = self._searches.hits(search)
+        fallback = self._fallback(table, search.paths)
+        data = self._encoded.rows(search.page(hits), table, search.paths, fallback)
+        return envelope(search.body(hits, []), data)
+
+    def _route(
+        self, method: str, path: str, params: Params
+    ) -> tuple[str, Table | None, dict[str, str]]:
+        """(kind, table, path variables) for a request; kind "account" has no table."""
         if method != "GET":
             raise ApiError(
                 400,
@@ -74,28 +154,26 @@ class SandboxAPI:
             )
         if path.rstrip("/") == "/v1/account":
             _check_known(params, {"expand"})
-            return (
-                self.dataset.account if account is None else {**self.dataset.account, "id": account}
-            )
+            return "account", None, {}
         for pattern, kind, table, variables in self._routes:
             m = pattern.match(path)
             if m:
-                values = dict(zip(variables, m.groups(), strict=True))
-                if kind == "list":
-                    return self._list(table, values, params, path.rstrip("/"))
-                if kind == "retrieve":
-                    return self._retrieve(table, values, params)
-                return self._search(table, params, path.rstrip("/"))
+                return kind, table, dict(zip(variables, m.groups(), strict=True))
         raise ApiError(
             404,
             f"Unrecognized request URL (GET: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
         )
 
+    def _account(self, account: str | None) -> dict[str, Any]:
+        return self.dataset.account if account is None else {**self.dataset.account, "id": account}
+
     # -- list -------------------------------------------------------------------------
 
-    def _list(
+    def _list_request(
         self, table: Table, values: dict[str, str], params: Params, url: str
-    ) -> dict[str, Any]:
+    ) -> _ListRequest:
+        """The list request, validated in Stripe's order (unknown and missing parameters,
+        the parent, filter values, `limit`, cursors, `expand[]`)."""
         parent = table.parent
         filters = {f.param for f in table.filters}
         scoping = {_base(p) for p in (*table.required, *table.defaults)} - filters
@@ -119,13 +197,10 @@ class SandboxAPI:
             coll = self.dataset.collection(table.name, str(params[parent.param]))
         else:
             coll = self.dataset.collection(table.name)
-        coll = coll or Collection([])
-        predicates = self._predicates(table, params, skip=parent_param)
-        rows = coll.rows
-        index: Sequence[int] = range(len(rows))
-        if predicates:
-            index = [i for i, r in enumerate(rows) if all(p(r) for p in predicates)]
-        limit = _limit(params) if table.paginated else max(1, len(index))
+        coll = coll or _EMPTY
+        relations = self.dataset.relations.get(table.name, {})
+        selected = filters_of(table, params, relations, skip=parent_param)
+        limit = _limit(params) if table.paginated else None
         after, before = params.get("starting_after"), params.get("ending_before")
         if after is not None and before is not None:
             raise ApiError(
@@ -133,17 +208,10 @@ class SandboxAPI:
                 "You may only specify one of these parameters: ending_before, starting_after.",
                 param="ending_before",
             )
-        if after is not None:
-            start = bisect_right(index, self._cursor(table, coll, after, "starting_after"))
-            page, has_more = index[start : start + limit], start + limit < len(index)
-        elif before is not None:
-            end = bisect_left(index, self._cursor(table, coll, before, "ending_before"))
-            page, has_more = index[max(0, end - limit) : end], end - limit > 0
-        else:
-            page, has_more = index[:limit], limit < len(index)
+        after_pos = None if after is None else self._cursor(table, coll, after, "starting_after")
+        before_pos = None if before is None else self._cursor(table, coll, before, "ending_before")
         paths = _data_paths(params, allow_total_count=False)
-        data = [self._present(rows[i], table, paths) for i in page]
-        return {"object": "list", "data": data, "has_more": has_more, "url": url}
+        return _ListRequest(coll, selected, limit, after_pos, before_pos, paths, url)
 
     def _present(self, row: Row, table: Table, paths: list[str]) -> Row:
         """The row as Stripe answers: includable fields only when expanded, then `paths`
@@ -155,49 +223,29 @@ class SandboxAPI:
             paths = [p for p in paths if p not in includable]
         return self._expander.apply(row, table, paths) if paths else row
 
+    def _fallback(self, table: Table, paths: list[str]) -> Callable[[Row], bytes]:
+        """How `respond` encodes a row the cached encodings cannot splice exactly: the
+        reference's object (which raises the reference's errors)."""
+        return lambda row: dumps(self._present(row, table, paths))
+
+    def _index_of(self, coll: Collection) -> index.CollectionIndex:
+        found = self._indexes.get(id(coll))
+        if found is None:
+            found = self._indexes[id(coll)] = index.CollectionIndex(coll)
+        return found
+
     def _cursor(self, table: Table, coll: Collection, value: Any, param: str) -> int:
         pos = coll.positions.get(value) if isinstance(value, str) else None
         if pos is None:
             raise missing(table.object, str(value), param=param)
         return pos
 
-    def _predicates(self, table: Table, params: Params, skip: str | None) -> list[Predicate]:
-        out: list[Predicate] = []
-        relations = self.dataset.relations.get(table.name, {})
-        for f in table.filters:
-            if f.param not in params or f.param == skip:
-                continue
-            column = table.column(f.column)
-            via_relation = column is not None and column.filter_only
-            value = params[f.param]
-            special = rules.SPECIAL_VALUES.get(table.name, {}).get(f.param, {})
-            rel = relations if via_relation else None
-            if f.kind == "range":
-                out.append(_range_predicate(f.param, f.column, value, rel))
-                continue
-            if isinstance(value, dict):
-                raise unknown_parameter(f"{f.param}[{next(iter(value))}]")
-            given = [value] if isinstance(value, str) else list(value)
-            for v in given:
-                if not f.accepts(v):
-                    raise invalid_value(f.param, f.values or ())
-            if f.null_column is not None:
-                out.append(_null_test(f.param, f.null_column, value))
-            elif isinstance(value, str) and value in special:
-                wanted = special[value]
-                if wanted is not None:
-                    out.append(_column_in(f.column, wanted))
-            else:
-                out.append(_matches_any(f.column, frozenset(given), rel, f.match))
-        for param, hidden in table.hidden_by_default.items():
-            if param not in params:
-                column_name = next((f.column for f in table.filters if f.param == param), param)
-                out.append(_column_in(column_name, frozenset(hidden), negate=True))
-        return out
-
     # -- retrieve ---------------------------------------------------------------------
 
-    def _retrieve(self, table: Table, values: dict[str, str], params: Params) -> dict[str, Any]:
+    def _retrieve_target(
+        self, table: Table, values: dict[str, str], params: Params
+    ) -> tuple[Row, list[str] | None]:
+        """The row and its expand paths, or a deleted object's stub and None."""
         _check_known(params, {"expand"})
         object_id = list(values.values())[-1]
         nested = table.parent is not None and table.parent.in_ == "path" and len(values) > 1
@@ -213,13 +261,13 @@ class SandboxAPI:
         if row is None:
             deleted = self.dataset.deleted.get(table.name, {}).get(object_id)
             if deleted is not None:
-                return dict(deleted)
+                return deleted, None
             raise missing(table.object, object_id)
-        return self._present(row, table, _paths(params))
+        return row, _paths(params)
 
     # -- search -----------------------------------------------------------------------
 
-    def _search(self, table: Table, params: Params, url: str) -> dict[str, Any]:
+    def _search_request(self, table: Table, params: Params, url: str) -> SearchRequest:
         _check_known(params, {"query", "limit", "page", "expand"})
         text = params.get("query")
         if not isinstance(text, str):
@@ -237,25 +285,10 @@ class SandboxAPI:
                     param="query",
                 )
         limit = _limit(params)
-        offset = _page_offset(params.get("page"))
-        rows = self.dataset.collection(table.name) or Collection([])
-        relations = self.dataset.relations.get(table.name, {})
-        # A search field Stripe's objects no longer carry (`invoices` `subscription`) is
-        # searched on the relationship the data set records.
-        hits = [r for r in rows.rows if query.matches({**relations.get(r.get("id", ""), {}), **r})]
-        page = hits[offset : offset + limit]
-        has_more = offset + limit < len(hits)
+        offset = page_offset(params.get("page"))
         paths = _data_paths(params, allow_total_count=True)
-        result: dict[str, Any] = {
-            "object": "search_result",
-            "data": [self._present(r, table, paths) for r in page],
-            "has_more": has_more,
-            "next_page": _page_token(offset + limit) if has_more else None,
-            "url": url,
-        }
-        if "total_count" in _paths(params):
-            result["total_count"] = len(hits)
-        return result
+        total = "total_count" in _paths(params)
+        return SearchRequest(table, text, query, limit, offset, paths, total, url)
 
     def _object_of(self, table_name: str) -> str:
         t = self.dataset.catalog.get(table_name)
@@ -316,110 +349,17 @@ def _data_paths(params: Params, *, allow_total_count: bool) -> list[str]:
     return out
 
 
-def _range_predicate(
-    param: str, column: str, value: Any, relations: dict[str, dict[str, Any]] | None
-) -> Predicate:
-    bounds = value if isinstance(value, dict) else {"eq": value}
-    checks: list[tuple[str, int]] = []
-    for op, raw in bounds.items():
-        if not re.fullmatch(r"-?\d+", str(raw)):
-            raise invalid_integer(param if op == "eq" else f"{param}[{op}]", str(raw))
-        checks.append((op, int(raw)))
-
-    def test(row: Row) -> bool:
-        v = row.get(column)
-        if relations is not None and v is None:
-            v = relations.get(row.get("id", ""), {}).get(column)
-        if not isinstance(v, int) or isinstance(v, bool):
-            return False
-        for op, n in checks:
-            if not {"eq": v == n, "gt": v > n, "gte": v >= n, "lt": v < n, "lte": v <= n}[op]:
-                return False
-        return True
-
-    return test
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return str(value.get("id", ""))
-    return "" if value is None else str(value)
-
-
-def _column_in(column: str, values: frozenset[str], negate: bool = False) -> Predicate:
-    return lambda row: (_text(row.get(column)) in values) != negate
-
-
-def _matches_any(
-    column: str,
-    wanted: frozenset[str],
-    relations: dict[str, dict[str, Any]] | None,
-    match: str = "exact",
-) -> Predicate:
-    if match == "case_insensitive":
-        lowered = frozenset(w.lower() for w in wanted)
-        return lambda row: any(v.lower() in lowered for v in _values(row, column, relations))
-    if match == "wildcard":
-        patterns = [re.compile(".*".join(map(re.escape, w.split("*"))) + "$") for w in wanted]
-        return lambda row: any(
-            p.match(v) for v in _values(row, column, relations) for p in patterns
-        )
-    return lambda row: not wanted.isdisjoint(_values(row, column, relations))
-
-
-def _null_test(param: str, column: str, value: Any) -> Predicate:
-    """`pending=true`: rows whose `column` is null; `false`: the others."""
-    if value not in ("true", "false"):
-        raise ApiError(
-            400, f"Invalid boolean: {value}", param=param, code="parameter_invalid_boolean"
-        )
-    want_null = value == "true"
-    return lambda row: (row.get(column) is None) == want_null
-
-
-def _values(row: Row, column: str, relations: dict[str, dict[str, Any]] | None) -> set[str]:
-    """The row's values for an equality filter: relation, field, or a nested field."""
-    if relations is not None:
-        related = relations.get(row.get("id", ""), {})
-        if column in related:
-            value = related[column]
-            return (
-                {_text(v) for v in value}
-                if isinstance(value, (list, set, tuple))
-                else {_text(value)}
-            )
-    if column in row:
-        return {_text(row[column])}
-    found = _nested(row, column, 3)
-    return set() if found is None else {_text(found)}
-
-
-def _nested(value: Any, key: str, depth: int) -> Any:
-    if depth == 0 or not isinstance(value, dict):
-        return None
-    if key in value and not isinstance(value[key], (dict, list)):
-        return value[key]
-    for v in value.values():
-        if isinstance(v, dict) and v.get("object") is None:
-            found = _nested(v, key, depth - 1)
-            if found is not None:
-                return found
-    return None
-
-
-def _page_offset(token: Any) -> int:
-    if token is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(str(token)[5:] + "==").decode()
-        if not str(token).startswith("page_") or not text.startswith("offset:"):
-            raise ValueError(token)
-        return int(text[7:])
-    except ValueError as exc:
-        raise ApiError(400, f"Invalid page: {token}", param="page") from exc
-
-
-def _page_token(offset: int) -> str:
-    return "page_" + base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+def _scan_page(req: _ListRequest) -> tuple[Sequence[int], bool]:
+    """The page by definition: every row tested, then cut at the cursor."""
+    rows = req.coll.rows
+    positions: Sequence[int] = range(len(rows))
+    if req.filters:
+        positions = [i for i, r in enumerate(rows) if all(f.test(r) for f in req.filters)]
+    limit = req.limit if req.limit is not None else max(1, len(positions))
+    if req.after is not None:
+        start = bisect_right(positions, req.after)
+        return positions[start : start + limit], start + limit < len(positions)
+    if req.before is not None:
+        end = bisect_left(positions, req.before)
+        return positions[max(0, end - limit) : end], end - limit > 0
+    return positions[:limit], limit < len(positions)

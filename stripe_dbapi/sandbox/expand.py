@@ -25,6 +25,8 @@ class Expander:
         self._ds = dataset
         self._by_id: dict[str, Row] | None = None
         self._lock = threading.Lock()
+        # Catalog.by_object walks every table; an expanded page asks it once per row.
+        self._tables_by_object: dict[str, Table | None] = {}
 
     def apply(self, obj: Row, table: Table | None, paths: list[str]) -> Row:
         """`obj` with every path expanded (the original is never modified)."""
@@ -44,7 +46,7 @@ class Expander:
         value = obj.get(name)
         column = table.column(name) if table else None
         if isinstance(value, str):
-            target = self._resolve(column, value)
+            target = self.resolve(column, value)
             if target is None:
                 if column is not None and (column.expand or column.references):
                     return obj  # an id the data set does not hold: left as Stripe's id
@@ -57,17 +59,24 @@ class Expander:
         elif not (isinstance(value, dict) and "id" in value):
             raise _not_expandable(path)
         if rest:
-            value = self._expand(
-                value, self._ds.catalog.by_object(str(value.get("object"))), rest, path
-            )
+            value = self._expand(value, self.table_of(str(value.get("object"))), rest, path)
         return {**obj, name: value}
 
-    def _resolve(self, column: Any, object_id: str) -> Row | None:
-        catalog = self._ds.catalog
+    def table_of(self, object_type: str) -> Table | None:
+        """The top-level table of an object type (`Catalog.by_object`, remembered)."""
+        try:
+            return self._tables_by_object[object_type]
+        except KeyError:
+            table = self._tables_by_object[object_type] = self._ds.catalog.by_object(object_type)
+            return table
+
+    def resolve(self, column: Any, object_id: str) -> Row | None:
+        """The object an id in `column` names: in the tables the column references, else
+        any object of the data set with that id; None when there is none."""
         if column is not None:
             names = [column.references] if column.references else []
             for object_type in column.expand or ():
-                t = catalog.by_object(object_type)
+                t = self.table_of(object_type)
                 if t is not None:
                     names.append(t.name)
             for name in names:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import logging
 import re
 import socket
@@ -34,6 +33,7 @@ from stripe_dbapi.sandbox.chaos import (
     parse_rate_limit,
 )
 from stripe_dbapi.sandbox.data import Dataset, generate
+from stripe_dbapi.sandbox.encoded import dumps
 from stripe_dbapi.sandbox.errors import ApiError
 from stripe_dbapi.sandbox.params import Params, parse_query
 from stripe_dbapi.stripe_api import is_account_id
@@ -215,7 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET  # noqa: N815
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.debug("sandbox %s", format % args)
+        if log.isEnabledFor(logging.DEBUG):  # every request logs: format only when shown
+            log.debug("sandbox %s", format % args)
 
     def _serve(self) -> None:
         sandbox = self.server.sandbox
@@ -269,12 +270,12 @@ class _Handler(BaseHTTPRequestHandler):
                     headers={"Stripe-Rate-Limited-Reason": "global-rate"},
                 )
             self._authenticate(sandbox, account)
-            body, status = sandbox.api.handle(self.command, path, params, account), 200
+            payload, status = sandbox.api.respond(self.command, path, params, account), 200
         except ApiError as exc:
-            body, status = exc.body(), exc.status
+            payload, status = dumps(exc.body()), exc.status
             headers.update(exc.headers)
         record(status)
-        self._send(status, body, headers)
+        self._send(status, payload, headers)
 
     def _authenticate(self, sandbox: SandboxServer, account: str | None) -> None:
         auth = self.headers.get("Authorization") or ""
@@ -300,8 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
                 code="account_invalid",
             )
 
-    def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
-        payload = json.dumps(body, separators=(",", ":")).encode()
+    def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
