@@ -582,9 +582,17 @@ def order_by(
     """ORDER BY over output items: by alias (`created` among them), by position, or by the
     expression itself; ASC or DESC."""
 
+    # ORDER BY resolves a bare name to an output name first: `created AS c1, "object" AS
+    # created ORDER BY created` sorts by the second item, so an expression that reads like
+    # another item's name does not spell its own item.
+    names_out = {it.name.lower() for it in items}
+
     def spell(pos: int) -> st.SearchStrategy[tuple[int, str, str]]:
         it = items[pos]
-        names = [ident(it.name), str(pos + 1)] + ([it.order_sql] if it.order_sql else [])
+        own = it.order_sql is not None and (
+            it.order_sql.strip('"').lower() not in names_out - {it.name.lower()}
+        )
+        names = [ident(it.name), str(pos + 1)] + ([it.order_sql] if own else [])
         return st.tuples(st.just(pos), st.sampled_from(names), st.sampled_from(["DESC", "ASC", ""]))
 
     positions = st.lists(st.integers(0, len(items) - 1), min_size=1, max_size=max_keys, unique=True)
