@@ -156,3 +156,69 @@ SELECT i.id, l.id FROM invoices i JOIN invoices_lines l ON l.invoice = i.id OR l
 -- requests:
 GET /v1/invoices/in_1
 FANOUT GET /v1/invoices?limit=100 SLICED BY created => GET /v1/invoices/{key}/lines?limit=100 EMBEDDED lines
+
+-- case: keyed read: the whole-table side may be read by the keys the selective side holds
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+KEYED BY ch.customer ≤20 => GET /v1/customers/{key}
+GET /v1/customers?limit=100 SLICED BY created
+
+-- case: keyed read: a child table by the parent ids read first, else the fan-out
+SELECT i.id, l.amount FROM invoices i JOIN invoices_lines l ON l.invoice = i.id WHERE i.created >= '2026-06-01'
+-- requests:
+GET /v1/invoices?created[gte]=1780272000&limit=100 SLICED BY created
+KEYED BY i.id ≤20 => GET /v1/invoices/{key}/lines?limit=100
+FANOUT GET /v1/invoices?limit=100 SLICED BY created => GET /v1/invoices/{key}/lines?limit=100 EMBEDDED lines
+
+-- case: keyed read: by a list filter, one list call per key
+SELECT c.id, ch.amount FROM customers c JOIN charges ch ON ch.customer = c.id WHERE c.email = 'ada@example.com'
+-- requests:
+GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
+KEYED BY c.id ≤20 => GET /v1/charges?customer={key}&limit=100 SLICED BY created
+GET /v1/charges?limit=100 SLICED BY created
+
+-- case: keyed read: the joined side of a LEFT JOIN
+SELECT ch.id, c.email FROM charges ch LEFT JOIN customers c ON c.id = ch.customer WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+KEYED BY ch.customer ≤20 => GET /v1/customers/{key}
+GET /v1/customers?limit=100 SLICED BY created
+
+-- case: keyed read: never the preserved side of a LEFT JOIN
+SELECT c.id, ch.id FROM customers c LEFT JOIN charges ch ON ch.customer = c.id WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/customers?limit=100 SLICED BY created
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+
+-- case: keyed read: not for a FULL JOIN
+SELECT c.id, ch.id FROM charges ch FULL JOIN customers c ON c.id = ch.customer WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+GET /v1/customers?limit=100 SLICED BY created
+
+-- case: keyed read: not when the other side sends a filter of its own
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer WHERE ch.created >= '2026-06-01' AND c.email = 'ada@example.com'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
+
+-- case: keyed read: not when neither side is narrowed
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.id = ch.customer WHERE c.name = 'Ada'
+-- requests:
+GET /v1/charges?limit=100 SLICED BY created
+GET /v1/customers?limit=100 SLICED BY created
+
+-- case: keyed read: not by a column the other table cannot look up
+SELECT ch.id, c.email FROM charges ch JOIN customers c ON c.name = ch.description WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+GET /v1/customers?limit=100 SLICED BY created
+
+-- case: keyed read: each scan waits for one plain scan only (no chains)
+SELECT ch.id, c.email, s.id FROM charges ch JOIN customers c ON c.id = ch.customer JOIN subscriptions s ON s.customer = c.id WHERE ch.created >= '2026-06-01'
+-- requests:
+GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
+KEYED BY ch.customer ≤20 => GET /v1/customers/{key}
+GET /v1/customers?limit=100 SLICED BY created
+GET /v1/subscriptions?status=all&limit=100 SLICED BY created
