@@ -213,6 +213,8 @@ def _keyed_fetch(
     key up exactly (no filter on the column, a fan-out, a filter-only column the calls
     would not fill, or more than one call per key in a way the builder refuses)."""
     table = catalog.tables[scan.table]
+    if any(f.kind == "range" and f.column.lower() == candidate.column for f in table.filters):
+        return None  # a range parameter takes numbers, never an id
     bounds = {candidate.column: pushdown.Bounds(values={KEY})}
     try:
         built = calls.build(table, catalog, bounds, scan.columns)
