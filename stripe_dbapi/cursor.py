@@ -25,8 +25,7 @@ from stripe_dbapi.lockdown import scalar_functions
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.query.plan import Plan
 from stripe_dbapi.query.planner import plan_query
-from stripe_dbapi.scan.arrow import raw_schema
-from stripe_dbapi.scan.calls import scan_batches
+from stripe_dbapi.scan.keyed import plan_streams
 
 if TYPE_CHECKING:
     import pandas
@@ -118,13 +117,13 @@ class Cursor:
             self._buffer = rows
             self._rowcount = len(rows)
             return self
-        streams = {}
-        for scan in plan.scans:
-            table = conn.catalog.tables[scan.table]
-            streams[scan.stream_name] = (
-                raw_schema(table, scan.columns),
-                scan_batches(conn.client, scan, table, concurrency=conn.config.max_concurrency),
-            )
+        streams = plan_streams(
+            conn.client,
+            plan,
+            conn.catalog,
+            concurrency=conn.config.max_concurrency,
+            check=self._session.check,
+        )
         self._result = Result(
             self._session, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
         )

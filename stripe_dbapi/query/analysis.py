@@ -82,6 +82,8 @@ class ScanFacts:
     limit_ok: bool = False  # the scope is a bare filter over this scan alone
     notes: list[str] = field(default_factory=list)  # join pushdown, for EXPLAIN
     compared: set[str] = field(default_factory=set)  # columns used in WHERE, ON, HAVING …
+    # Equi-joins by which this scan may be read with the keys of another (see joins.py).
+    keyed: list[joins.KeyedCandidate] = field(default_factory=list)
 
 
 @lru_cache(maxsize=4)
@@ -217,9 +219,12 @@ def analyse(
         for alias, index in scans_here.items():
             facts[index].predicates.extend(p for p in preds if _only_refers_to(p, alias))
         known = {i: list(facts[i].predicates) for i in scans_here.values()}
-        for index, pred, note in joins.derived_predicates(select, scans_here, known):
+        column_type = _column_types(scans_here, refs, catalog)
+        for index, pred, note in joins.derived_predicates(select, scans_here, known, column_type):
             facts[index].predicates.append(pred)
             facts[index].notes.append(note)
+        for candidate in joins.keyed_candidates(select, scans_here, column_type):
+            facts[candidate.target].keyed.append(candidate)
         if len(scope.sources) == 1 and len(scans_here) == 1 and not select.args.get("joins"):
             index = next(iter(scans_here.values()))
             alias = next(iter(scans_here))
@@ -228,6 +233,21 @@ def analyse(
                 facts[index].limit = limit
                 facts[index].limit_ok = len(preds) == len(facts[index].predicates)
     return Analysis(facts, seconds, ok=True)
+
+
+def _column_types(
+    scans: dict[str, int], refs: list[TableRef], catalog: Catalog
+) -> joins.ColumnType:
+    """(alias, column) → the column's catalog type, for the scans of one scope."""
+
+    def column_type(alias: str, name: str) -> str | None:
+        index = scans.get(alias)
+        if index is None:
+            return None
+        column = catalog.tables[refs[index].table].column(name)
+        return column.type if column is not None else None
+
+    return column_type
 
 
 def _protect_from_simplifier(tree: exp.Expr) -> None:

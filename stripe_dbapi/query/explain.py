@@ -20,6 +20,10 @@ def explain_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
     def add_scan(scan: Scan, step: str) -> None:
         marks = (f"{_MARKS[status]}: {text}" for text, status in scan.predicates)
         detail = "; ".join((*marks, *scan.notes))
+        if scan.keyed is not None:
+            add_keyed(scan, step)
+            otherwise = "otherwise (more keys): this whole-table read"
+            detail = f"{otherwise}; {detail}" if detail else otherwise
         if scan.fanout is not None:
             f = scan.fanout
             add_scan(f.parent, f"{step}.parent")
@@ -52,6 +56,23 @@ def explain_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
                 )
                 text = f"{detail}; {sliced}" if detail else sliced
             rows.append((step, scan.table, call.describe(), call.pages(), text))
+
+    def add_keyed(scan: Scan, step: str) -> None:
+        k = scan.keyed
+        assert k is not None
+        source = f"{k.source_alias}.{k.source_column}"
+        for template in k.templates:
+            rows.append(
+                (
+                    f"{step}.keyed",
+                    scan.table,
+                    template.describe(),
+                    "per key",
+                    f"decided at run time, after scan {k.source} is read: one call per "
+                    f"distinct non-null {source} ({k.equality}) if that is at most "
+                    f"{k.max_calls} calls, else the whole-table read below",
+                )
+            )
 
     for scan in plan.scans:
         add_scan(scan, f"scan {scan.index}")

@@ -6,11 +6,12 @@ A Plan is pure data. `scan/` executes its scans, `engine.py` runs its SQL, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from stripe_dbapi.stripe_api import PAGE_SIZE, page_limit
+from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
 
 CallKind = Literal["list", "retrieve", "search"]
 
@@ -72,6 +73,59 @@ class FanOut:
     embedded: str | None = None
 
 
+KEY = "{key}"  # stands for one key in a FanOut's or a KeyedFetch's template call
+
+
+@dataclass(frozen=True)
+class KeyedFetch:
+    """A scan that may be read by the keys another scan holds, decided at run time.
+
+    `SELECT … FROM charges ch JOIN customers c ON c.id = ch.customer WHERE ch.created >= …`
+    needs only the customers the selected charges name. The scan `source` is read first;
+    then this scan is either its own calls (the whole table) or `templates` once per
+    distinct non-null value of `source_alias.source_column`, with `{key}` standing for the
+    value (a retrieve `/v1/customers/{key}`, a list `?customer={key}`, a child list
+    `/v1/invoices/{key}/lines`): the keyed read when it makes at most `max_calls` calls
+    (`chooses_keys`). Its rows are then exactly the rows whose `column` holds one of the
+    keys, which are all the rows the join can use (see query/joins.py for when that holds).
+    """
+
+    source: int
+    source_alias: str
+    source_column: str
+    column: str
+    templates: tuple[Call, ...]
+    max_calls: int
+    equality: str
+
+    def chooses_keys(self, keys: int) -> bool:
+        """True when `keys` distinct keys cost at most `max_calls` calls: read by key."""
+        return keys * len(self.templates) <= self.max_calls
+
+    def calls_for(self, keys: Iterable[str]) -> tuple[Call, ...] | None:
+        """The calls that read the rows of `keys`; None when a key cannot be sent exactly
+        (an empty parameter value: Stripe would read it as no filter), so the scan reads
+        the whole table instead. A key that cannot be a path segment (`''`, `..`) names no
+        object and has no rows."""
+        calls = []
+        for key in sorted(set(keys)):
+            for template in self.templates:
+                path = template.path.replace(KEY, quote(key, safe=""))
+                if KEY in template.path and not addressable(path):
+                    continue
+                if key == "" and any(v == KEY for _, v in template.params):
+                    return None
+                calls.append(
+                    replace(
+                        template,
+                        path=path,
+                        params=tuple((k, key if v == KEY else v) for k, v in template.params),
+                        filled=tuple((k, key if v == KEY else v) for k, v in template.filled),
+                    )
+                )
+        return tuple(calls)
+
+
 @dataclass(frozen=True)
 class Scan:
     """The rows of one table reference, fetched by `calls` (or a fan-out); rows of several
@@ -88,6 +142,9 @@ class Scan:
     # Each predicate of the scan and how its calls express it: "exact", "widened" (a
     # superset is fetched) or "dropped" (left to the engine). See query/calls.py.
     predicates: tuple[tuple[str, str], ...] = ()
+    # Read by the keys of another scan when they are few (decided at run time); `calls`
+    # (or `fanout`) are then the fallback, the whole table. See scan/keyed.py.
+    keyed: KeyedFetch | None = None
 
     @property
     def stream_name(self) -> str:

@@ -19,20 +19,27 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from sqlglot import exp
 
 from stripe_dbapi import typemap
 from stripe_dbapi.catalog.model import DIALECT, VARCHAR, Catalog, Table
 from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
-from stripe_dbapi.query import analysis, calls, pushdown, rewrites, search, statement
+from stripe_dbapi.query import analysis, calls, joins, pushdown, rewrites, search, statement
 from stripe_dbapi.query import params as sqlparams
 from stripe_dbapi.query.analysis import ScanFacts, TableRef
 from stripe_dbapi.query.calls import Calls, Exactness
-from stripe_dbapi.query.plan import Plan, Scan
+from stripe_dbapi.query.plan import KEY, Call, KeyedFetch, Plan, Scan
 from stripe_dbapi.query.statement import TOO_DEEP
 
 logger = logging.getLogger(__name__)
+
+# The most calls a run-time keyed read may make instead of reading a whole table. A whole
+# list costs a request per 100 rows (more when read in parallel slices), so 20 retrieves
+# are fewer requests than a scan of any table of more than 2,000 rows, the usual size of
+# a table joined by id; on a smaller table a keyed read costs at most 20 requests.
+KEYED_MAX_CALLS = 20
 
 REFERENCE_NOTE = "Pushdown=false: reference read (every row of the table; the engine filters)"
 
@@ -100,6 +107,8 @@ def _plan(
         else _reference_scan(i, ref, found.facts.get(i), catalog)
         for i, ref in enumerate(refs)
     )
+    if pushdown_on:
+        scans = _keyed_reads(scans, found.facts, catalog)
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
     work = _engine_work(tree)
@@ -146,6 +155,95 @@ def _plan_scan(
     if facts.limit is not None and facts.limit_ok and all(s == "exact" for s in statuses):
         built = calls.with_limit(built, facts.limit)
     return _scan(index, ref, table, _needed_columns(table, facts), built, facts, statuses)
+
+
+def _keyed_reads(
+    scans: tuple[Scan, ...], facts: Mapping[int, ScanFacts], catalog: Catalog
+) -> tuple[Scan, ...]:
+    """Offer a run-time keyed read (`plan.KeyedFetch`) to each scan that reads its whole
+    table and joins a selective scan on a column its calls can look up by value.
+
+    The target sends nothing of its own predicates (every one is left to the engine, so
+    the keyed calls lose nothing and the exactness record stays true); the source sends
+    at least one (its rows are narrowed, so its keys may be few). A source is never keyed
+    itself and a target is no one's source: each keyed read waits for one plain scan.
+    """
+    out = list(scans)
+    targets: set[int] = set()
+    sources: set[int] = set()
+    for scan in scans:
+        found = facts.get(scan.index)
+        if found is None or scan.index in sources or not _reads_whole_table(scan):
+            continue
+        for candidate in found.keyed:
+            source = out[candidate.source]
+            if candidate.source in targets or not _narrowed(source):
+                continue
+            if candidate.source_column not in {c.lower() for c in source.columns}:
+                continue
+            keyed = _keyed_fetch(scan, candidate, found, catalog)
+            if keyed is None:
+                continue
+            out[scan.index] = replace(scan, keyed=keyed)
+            targets.add(scan.index)
+            sources.add(candidate.source)
+            break
+    return tuple(out)
+
+
+def _reads_whole_table(scan: Scan) -> bool:
+    if scan.fanout is None and not any(call.kind == "list" for call in scan.calls):
+        return False  # retrieves, a search, or no call at all: nothing to save
+    return all(status == "dropped" for _, status in scan.predicates)
+
+
+def _narrowed(scan: Scan) -> bool:
+    """True when the scan's calls send some predicate: its rows are a selection."""
+    if scan.keyed is not None:
+        return False
+    if scan.calls and all(call.kind == "retrieve" for call in scan.calls):
+        return True
+    return any(status != "dropped" for _, status in scan.predicates)
+
+
+def _keyed_fetch(
+    scan: Scan, candidate: joins.KeyedCandidate, facts: ScanFacts, catalog: Catalog
+) -> KeyedFetch | None:
+    """The keyed read of `scan` by `candidate`, or None when its calls cannot look the
+    key up exactly (no filter on the column, a fan-out, a filter-only column the calls
+    would not fill, or more than one call per key in a way the builder refuses)."""
+    table = catalog.tables[scan.table]
+    if any(f.kind == "range" and f.column.lower() == candidate.column for f in table.filters):
+        return None  # a range parameter takes numbers, never an id
+    bounds = {candidate.column: pushdown.Bounds(values={KEY})}
+    try:
+        built = calls.build(table, catalog, bounds, scan.columns)
+        _check_filter_only(table, built, facts)
+    except Error:
+        return None
+    if built.fanout is not None or built.kind not in ("retrieve", "list"):
+        return None
+    if built.exactness(candidate.column) != "exact" or not built.calls:
+        return None
+    if any(call.max_rows is not None for call in built.calls):
+        return None
+    encoded = quote(KEY, safe="")
+    templates = tuple(replace(c, path=c.path.replace(encoded, KEY)) for c in built.calls)
+    if not all(_mentions_key(call) for call in templates):
+        return None
+    return KeyedFetch(
+        source=candidate.source,
+        source_alias=candidate.source_alias,
+        source_column=candidate.source_column,
+        column=candidate.column,
+        templates=templates,
+        max_calls=KEYED_MAX_CALLS,
+        equality=candidate.equality,
+    )
+
+
+def _mentions_key(call: Call) -> bool:
+    return KEY in call.path or any(value == KEY for _, value in call.params)
 
 
 def _reference_scan(

@@ -849,8 +849,9 @@ def references(ctx: Context) -> list[tuple[str, str, str]]:
 
 
 def join_query(ctx: Context) -> st.SearchStrategy[Select]:
-    """`SELECT … FROM a [LEFT] JOIN b ON a.fk = b.id WHERE …` along a catalog reference,
-    with conditions on either side; columns or a grouped count."""
+    """`SELECT … FROM a [LEFT|RIGHT] JOIN b ON a.fk = b.id WHERE …` along a catalog
+    reference, either table first, with conditions on either side; columns or a grouped
+    count. A narrowed side next to a whole-table side exercises run-time keyed reads."""
     refs = references(ctx)
     if not refs:
         return single_table(ctx)
@@ -858,8 +859,16 @@ def join_query(ctx: Context) -> st.SearchStrategy[Select]:
     def build(ref: tuple[str, str, str]) -> st.SearchStrategy[Select]:
         left, fk, right = ref
         a, b = ctx.relation(left, "a."), ctx.relation(right, "b.")
-        kind = st.sampled_from(["JOIN", "JOIN", "LEFT JOIN"])
-        frm = kind.map(lambda k: Frag(f"{left} AS a {k} {right} AS b ON a.{ident(fk)} = b.id"))
+        kind = st.sampled_from(["JOIN", "JOIN", "LEFT JOIN", "RIGHT JOIN"])
+        # Either table first: constants and run-time keys carry in both directions, and
+        # an outer join's preserved side is then either one.
+        frm = st.tuples(kind, st.booleans()).map(
+            lambda kf: Frag(
+                f"{left} AS a {kf[0]} {right} AS b ON a.{ident(fk)} = b.id"
+                if kf[1]
+                else f"{right} AS b {kf[0]} {left} AS a ON b.id = a.{ident(fk)}"
+            )
+        )
         conds = st.tuples(
             st.lists(predicate(ctx, a), max_size=2), st.lists(predicate(ctx, b), max_size=2)
         )

@@ -16,7 +16,9 @@ unknown key fails the collection rather than being ignored.
 
 A fan-out reads `FANOUT <parent request> => <child request with {key}>`, with
 `EMBEDDED <field>` when child rows come from the parents' embedded lists; a list call read
-in parallel time slices after its first page ends with `SLICED BY created`. A case that
+in parallel time slices after its first page ends with `SLICED BY created`. A scan that
+may be read at run time by the keys of another scan reads `KEYED BY <alias.column> ≤<max
+calls> => <call with {key}>`, followed by its whole-table read (the fallback). A case that
 must fail reads `-- error: ProgrammingError: <message start>` instead of requests.
 Run with STRIPE_DBAPI_REGOLD=1 to rewrite the expectations after a deliberate change
 (the requests or error, and the `-- sql:` section where a case has one).
@@ -131,6 +133,10 @@ def requests_of(plan: Plan) -> list[str]:
     """The plan's Stripe calls, one line each, in plan order."""
     lines = []
     for scan in plan.scans:
+        if scan.keyed is not None:
+            k = scan.keyed
+            keyed = " + ".join(_line(c) for c in k.templates)
+            lines.append(f"KEYED BY {k.source_alias}.{k.source_column} ≤{k.max_calls} => {keyed}")
         if scan.fanout is not None:
             fan = scan.fanout
             parents = [_line(c) for c in fan.parent.calls]

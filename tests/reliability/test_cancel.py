@@ -91,6 +91,23 @@ def test_query_timeout_stops_stripe_paging(scripted):
         assert cur.execute("SELECT 1").fetchall() == [(1,)]
 
 
+def test_query_timeout_stops_the_source_of_a_keyed_join(scripted):
+    # The narrowed side of a keyed join is read whole before the other side: the time
+    # limit holds between its pages too (scan/keyed.py).
+    server = slow_pages(scripted, delay=0.1)
+    sql = (
+        "SELECT c.id, ch.id FROM customers c JOIN charges ch ON ch.customer = c.id "
+        "WHERE c.created >= '2000-01-01'"
+    )
+    with fast_connect(server.dsn(QueryTimeout=1, MaxConcurrency=1)) as conn:
+        cur = conn.cursor()
+        assert "scan 1.keyed" in [row[0] for row in cur.execute("EXPLAIN " + sql).fetchall()]
+        started = time.monotonic()
+        with pytest.raises(stripe_dbapi.OperationalError, match="QueryTimeout=1 s"):
+            cur.execute(sql).fetchall()
+        assert time.monotonic() - started < 4
+
+
 def test_query_timeout_also_bounds_streaming_fetches(scripted):
     server = slow_pages(scripted, delay=0.05)
     with fast_connect(server.dsn(QueryTimeout=1, MaxConcurrency=1)) as conn:
