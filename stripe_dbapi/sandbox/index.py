@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from heapq import merge
+from typing import TypeVar
 
 from stripe_dbapi.sandbox.data import Collection
 from stripe_dbapi.sandbox.filters import Filter, KeyFilter, Range
 
+_T = TypeVar("_T")
 _MAX_UNIONS = 4096  # cached multi-key selections per collection, before starting afresh
 
 
@@ -105,28 +107,31 @@ class CollectionIndex:
         return hit
 
     def _key_index(self, f: KeyFilter) -> dict[Hashable, list[int]]:
-        key = f.index_key()
-        index = self._keys.get(key)
-        if index is None:
-            with self._lock:
-                index = self._keys.get(key)
-                if index is None:
-                    built: dict[Hashable, list[int]] = {}
-                    for i, row in enumerate(self.coll.rows):
-                        for k in set(f.keys_of(row)):
-                            built.setdefault(k, []).append(i)
-                    index = self._keys[key] = built
-        return index
+        def build() -> dict[Hashable, list[int]]:
+            built: dict[Hashable, list[int]] = {}
+            for i, row in enumerate(self.coll.rows):
+                for k in set(f.keys_of(row)):
+                    built.setdefault(k, []).append(i)
+            return built
+
+        return self._once(self._keys, f.index_key(), build)
 
     def _range_index(self, f: Range) -> _RangeIndex:
-        key = f.index_key()
-        index = self._ranges.get(key)
-        if index is None:
+        return self._once(
+            self._ranges,
+            f.index_key(),
+            lambda: _RangeIndex([f.value_of(r) for r in self.coll.rows]),
+        )
+
+    def _once(self, cache: dict[Hashable, _T], key: Hashable, build: Callable[[], _T]) -> _T:
+        """`cache[key]`, built by one thread only (a build scans the whole collection)."""
+        found = cache.get(key)
+        if found is None:
             with self._lock:
-                index = self._ranges.get(key)
-                if index is None:
-                    index = self._ranges[key] = _RangeIndex([f.value_of(r) for r in self.coll.rows])
-        return index
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = build()
+        return found
 
 
 def _unique(ascending: Iterable[int]) -> list[int]:
