@@ -65,14 +65,15 @@ def scan_batches(
     `price=a` and `price=b` is two rows, and a child id that is unique only within its
     parent (an account's `card_payments` capability) is one row per parent.
     """
+    capacity = pool.Capacity(concurrency)
     if scan.fanout is not None:
-        tasks = _fanout_tasks(client, scan.fanout, concurrency)
+        tasks = _fanout_tasks(client, scan.fanout, capacity)
     else:
-        tasks = [_call_task(client, call, concurrency, _as_rows(call)) for call in scan.calls]
+        tasks = [_call_task(client, call, capacity, _as_rows(call)) for call in scan.calls]
     dedupe = len(scan.calls) > 1 or scan.fanout is not None
     parent = scan.fanout.column if scan.fanout is not None else None
     seen: set[tuple[Any, ...]] = set()
-    for call, rows in pool.run(tasks, concurrency):
+    for call, rows in pool.run(tasks, concurrency, capacity):
         if dedupe:
             fresh = []
             for row in rows:
@@ -101,11 +102,14 @@ def _as_rows(call: Call) -> Callable[[Rows], Iterator[Item]]:
 
 
 def _call_task(
-    client: StripeClient, call: Call, concurrency: int, sink: Callable[[Rows], Iterator[Item]]
+    client: StripeClient,
+    call: Call,
+    capacity: pool.Capacity,
+    sink: Callable[[Rows], Iterator[Item]],
 ) -> Task:
     """The task that reads one call, sliced in parallel when the plan allows it."""
-    if call.kind == "list" and call.slice and call.max_rows is None and concurrency > 1:
-        return slicing.sliced_pages(client, call, call.slice, max(2, concurrency * 2), sink)
+    if call.kind == "list" and call.slice and call.max_rows is None and capacity.workers > 1:
+        return slicing.sliced_pages(client, call, call.slice, capacity, sink)
 
     def task() -> Iterator[Item]:
         for page in call_pages(client, call):
@@ -114,7 +118,7 @@ def _call_task(
     return task
 
 
-def _fanout_tasks(client: StripeClient, fan: FanOut, concurrency: int) -> list[Task]:
+def _fanout_tasks(client: StripeClient, fan: FanOut, capacity: pool.Capacity) -> list[Task]:
     """Tasks over the parent's pages; each page yields child rows or spawns child calls.
 
     A parent whose embedded list (`fan.embedded`) is present and complete (`has_more`
@@ -124,7 +128,7 @@ def _fanout_tasks(client: StripeClient, fan: FanOut, concurrency: int) -> list[T
 
     def child_task(key: str) -> Task:
         call = _child_call(fan.template, key, fan.in_path, fan.column)
-        return _call_task(client, call, concurrency, _as_rows(call))
+        return _call_task(client, call, capacity, _as_rows(call))
 
     def sink(page: Rows) -> Iterator[Item]:
         embedded_rows: Rows = []
@@ -146,7 +150,7 @@ def _fanout_tasks(client: StripeClient, fan: FanOut, concurrency: int) -> list[T
         if spawn:
             yield Spawn(tuple(spawn))
 
-    return [_call_task(client, call, concurrency, sink) for call in fan.parent.calls]
+    return [_call_task(client, call, capacity, sink) for call in fan.parent.calls]
 
 
 def _complete_embedded(parent: dict[str, Any], field: str | None) -> Rows | None:

@@ -35,7 +35,30 @@ Task = Callable[[], Iterator[Item]]
 _DONE = object()
 
 
-def run(tasks: Sequence[Task], concurrency: int) -> Iterator[CallPage]:
+class Capacity:
+    """How much of a pool is free: workers waiting for work, less the tasks already
+    waiting for a worker. A task that can split itself (a sliced scan) asks before it
+    does: a split no worker is free to read gains no time and costs requests.
+
+    Before the pool starts (its first task runs in the caller) every other worker is free.
+    Read without a lock: an estimate, never a promise.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._waiting = self.workers - 1
+        self._pending = 0
+
+    def free(self) -> int:
+        return max(0, self._waiting - self._pending)
+
+    def _update(self, waiting: int, pending: int) -> None:
+        self._waiting, self._pending = waiting, pending
+
+
+def run(
+    tasks: Sequence[Task], concurrency: int, capacity: Capacity | None = None
+) -> Iterator[CallPage]:
     """Pages of every task, several tasks at a time, in arrival order.
 
     One task runs as a plain loop in the caller (no thread, no reordering) until it
@@ -44,12 +67,12 @@ def run(tasks: Sequence[Task], concurrency: int) -> Iterator[CallPage]:
     work) and put pages on a bounded queue, so memory stays bounded by pages in flight. A
     task may hand back more tasks (a Spawn). The first failure stops everything and is
     raised to the consumer. Closing the generator (the engine has enough rows) stops the
-    workers after their current request.
+    workers after their current request. `capacity` is kept up to date for the tasks.
     """
     if not tasks:
         return
     if len(tasks) > 1:
-        yield from _pool(list(tasks), concurrency)
+        yield from _pool(list(tasks), concurrency, capacity)
         return
     items = tasks[0]()
     handed_over = False
@@ -58,7 +81,7 @@ def run(tasks: Sequence[Task], concurrency: int) -> Iterator[CallPage]:
             if isinstance(item, Spawn):
                 # The rest of this task continues on a worker, beside what it spawned.
                 handed_over = True
-                yield from _pool([lambda: items, *item.tasks], concurrency)
+                yield from _pool([lambda: items, *item.tasks], concurrency, capacity)
                 return
             yield item
     finally:
@@ -66,29 +89,43 @@ def run(tasks: Sequence[Task], concurrency: int) -> Iterator[CallPage]:
             close_iterator(items)
 
 
-def _pool(tasks: list[Task], concurrency: int) -> Iterator[CallPage]:
+def _pool(
+    tasks: list[Task], concurrency: int, capacity: Capacity | None = None
+) -> Iterator[CallPage]:
     """The worker pool of `run`: runs `tasks` (first ones first) and what they spawn."""
     pending: list[Task] = list(reversed(tasks))
     cond = threading.Condition()
     active = 0
+    waiting = 0
+
+    def report() -> None:  # under `cond`
+        if capacity is not None:
+            capacity._update(waiting, len(pending))
     out: queue.Queue[Any] = queue.Queue(maxsize=max(2, concurrency))
     stop = threading.Event()
 
     def take() -> Task | None:
-        nonlocal active
+        nonlocal active, waiting
         with cond:
             while not stop.is_set():
                 if pending:
                     active += 1
-                    return pending.pop()
+                    task = pending.pop()
+                    report()
+                    return task
                 if active == 0:
                     return None
+                waiting += 1
+                report()
                 cond.wait(0.1)
+                waiting -= 1
+                report()
             return None
 
     def spawn(more: Sequence[Task]) -> None:
         with cond:
             pending.extend(reversed(more))
+            report()
             cond.notify_all()
 
     def done() -> None:

@@ -20,16 +20,13 @@ data starts without reading it. The scheme:
 
 What a split costs is requests: every piece ends in a page that is not full, and a piece
 of a span without data (the years before an account's first charge) is one request that
-returns nothing. So one scan cuts at most `max_pieces` pieces in all, splits included
-(twice the workers: enough to keep them busy, and about `max_pieces / 2` requests more
-than a sequential scan), and the oldest piece of a cut always reaches back to `lo` in
-one piece: if it turns out dense it splits itself, and if it is empty it cost one
-request, not one per year.
-
-Boundaries are whole seconds and pieces are half-open, so no second is ever split between
-two pieces: many objects share one `created` second, and the cursor inside second `o` is
-the only place one second is read by two requests, in sequence. The union of the pieces
-is the original range below the first page, so the rows are exactly a sequential scan's.
+returns nothing. So a piece splits only for workers that are free (pool.Capacity): the
+first page's cut makes a piece for every worker, and later a dense piece hands work to
+whichever worker runs dry, when it does; a split no worker is free to read would gain no
+time. One scan cuts at most `PIECES_PER_WORKER × workers` pieces in all, so slicing costs
+at most that many requests more than a sequential scan. The oldest piece of a cut always
+reaches back to `lo`: if it turns out dense it splits itself, and if it is empty it cost
+one request, not one per year.
 """
 
 from __future__ import annotations
@@ -45,16 +42,17 @@ from stripe_dbapi.client import StripeClient
 from stripe_dbapi.exceptions import Error, OperationalError
 from stripe_dbapi.query.plan import Call
 from stripe_dbapi.scan.missing import unless_missing
-from stripe_dbapi.scan.pool import Item, Spawn, Task
+from stripe_dbapi.scan.pool import Capacity, Item, Spawn, Task
 from stripe_dbapi.stripe_api import PAGE_SIZE
 
 logger = logging.getLogger(__name__)
 
 Params = tuple[tuple[str, str], ...]
 
-ROWS_PER_PIECE = 400  # about four pages per piece before it is looked at again
+ROWS_PER_PIECE = 800  # about eight pages per piece before it is looked at again
 SPLIT_PAGES = 3  # a piece splits when more than this many pages seem left in it
 GROWTH = 1.5
+PIECES_PER_WORKER = 2  # the scan's budget of pieces, splits included
 
 
 def range_bounds(params: Sequence[tuple[str, str]], param: str) -> tuple[int, int | None, Params]:
@@ -124,12 +122,12 @@ def sliced_pages(
     client: StripeClient,
     call: Call,
     param: str,
-    max_pieces: int,
+    capacity: Capacity,
     sink: Callable[[Rows], Iterator[Item]],
 ) -> Task:
     """A pool task that scans `call` in parallel `param` slices; pages go through `sink`."""
     lo, hi, rest = range_bounds(call.params, param)
-    scan = _Slicing(client, call, param, max_pieces, sink, rest)
+    scan = _Slicing(client, call, param, capacity, sink, rest)
 
     def first() -> Iterator[Item]:
         pages = unless_missing(client.list_pages(call.path, call.params))
@@ -146,14 +144,13 @@ class _Slicing:
         client: StripeClient,
         call: Call,
         param: str,
-        max_pieces: int,
+        capacity: Capacity,
         sink: Callable[[Rows], Iterator[Item]],
         rest: Params,
     ) -> None:
         self.client, self.call, self.param = client, call, param
-        self.sink, self.rest = sink, rest
-        self.max_pieces = max_pieces
-        self.pieces_left = max_pieces  # the scan's budget of pieces, splits included
+        self.sink, self.rest, self.capacity = sink, rest, capacity
+        self.pieces_left = PIECES_PER_WORKER * capacity.workers  # splits included
         self.budget = threading.Lock()
         self.accepted = False  # the server has answered a request carrying slice bounds
 
@@ -178,11 +175,10 @@ class _Slicing:
                 close()  # a generator: stops paging
 
     def _cut(self, lo: int, hi: int, density: float) -> list[tuple[int, int]]:
-        """`[lo, hi)` cut into as many pieces as the scan's budget has left (one piece: no
-        split); the pieces beyond the first are taken from the budget."""
+        """`[lo, hi)` cut into one piece more than there are free workers, within the
+        scan's budget (one piece: no split); the new pieces are taken from the budget."""
         with self.budget:
-            # One cut takes at most half the budget, so later splits can still rebalance.
-            new = min(self.pieces_left, max(1, self.max_pieces // 2))
+            new = min(self.pieces_left, self.capacity.free())
             cut = pieces(lo, hi, density, new + 1)
             self.pieces_left -= len(cut) - 1
         return cut
