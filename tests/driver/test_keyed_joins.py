@@ -163,3 +163,20 @@ def test_held_source_gives_every_page_to_each_decision():
     assert held.keys("customer", 10) == ["cus_0", "cus_1", "cus_2"]
     assert [b.column(0).to_pylist() for b in held.replay()] == [["cus_0"], ["cus_1"], ["cus_2"]]
     assert held.keys("customer", 10) == ["cus_0", "cus_1", "cus_2"]
+
+
+def test_a_constant_is_not_carried_across_a_positional_join(conn, reference):
+    # POSITIONAL JOIN pairs the i-th rows of each side: narrowing the charges side to the
+    # one charge the carried `b.id = X` names moves it to position 0. joins._equalities
+    # treats POSITIONAL (kind '', method 'POSITIONAL') as an inner join.
+    pairs = reference.cursor().execute(
+        "SELECT a.latest_charge, b.id FROM payment_intents a POSITIONAL JOIN charges b"
+    ).fetchall()
+    charge = next(x for i, (x, y) in enumerate(pairs) if i > 0 and x is not None and x == y)
+    sql = (
+        "SELECT a.id, b.id FROM payment_intents a POSITIONAL JOIN charges b "
+        "WHERE b.id = a.latest_charge AND a.latest_charge = ?"
+    )
+    want = _rows(reference, sql, [charge])
+    assert want
+    assert _rows(conn, sql, [charge]) == want
