@@ -222,3 +222,9 @@ GET /v1/charges?created[gte]=1780272000&limit=100 SLICED BY created
 KEYED BY ch.customer ≤20 => GET /v1/customers/{key}
 GET /v1/customers?limit=100 SLICED BY created
 GET /v1/subscriptions?status=all&limit=100 SLICED BY created
+
+-- case: carried keys: never across a POSITIONAL JOIN (rows pair by position: narrowing either side re-pairs them)
+SELECT a.id, b.id FROM payment_intents a POSITIONAL JOIN charges b WHERE b.id = a.latest_charge AND a.latest_charge = 'ch_1'
+-- requests:
+GET /v1/payment_intents?limit=100 SLICED BY created
+GET /v1/charges?limit=100 SLICED BY created
