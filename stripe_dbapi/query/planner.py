@@ -101,14 +101,18 @@ def _plan(
         rewrites.unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
     row_wise = pushdown_on and len(refs) == 1 and analysis.is_row_wise(tree, scalars)
     now = time.time() if now is None else now
+    positional = _positional(tree)
+    facts = {i: _columns_only(f) for i, f in found.facts.items()} if positional else found.facts
     scans = tuple(
-        _plan_scan(i, ref, found.facts.get(i), catalog, use_search, now)
+        _plan_scan(i, ref, facts.get(i), catalog, use_search, now)
         if pushdown_on
-        else _reference_scan(i, ref, found.facts.get(i), catalog)
+        else _reference_scan(i, ref, facts.get(i), catalog)
         for i, ref in enumerate(refs)
     )
     if pushdown_on:
-        scans = _keyed_reads(scans, found.facts, catalog)
+        scans = _keyed_reads(scans, facts, catalog)
+    if positional:
+        scans = tuple(_in_stripe_order(scan) for scan in scans)
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
     work = _engine_work(tree)
@@ -126,6 +130,29 @@ def _plan(
 
 
 # -- scans -------------------------------------------------------------------------------------
+
+
+POSITIONAL_NOTE = (
+    "POSITIONAL JOIN: read whole and in Stripe's order (rows pair by position: a filter, "
+    "a LIMIT or a parallel read would re-pair them)"
+)
+
+
+def _positional(tree: exp.Expr) -> bool:
+    """Whether a POSITIONAL JOIN pairs rows by their place in each scan: then the rows
+    a scan returns, and their order, are part of the answer (principle 1)."""
+    return any(j.text("method").upper() == "POSITIONAL" for j in tree.find_all(exp.Join))
+
+
+def _columns_only(facts: ScanFacts) -> ScanFacts:
+    """What a scan under a POSITIONAL JOIN may use: the columns, nothing that narrows."""
+    return ScanFacts(columns=facts.columns, all_columns=facts.all_columns)
+
+
+def _in_stripe_order(scan: Scan) -> Scan:
+    """The scan read in sequence, so its rows come in Stripe's order (newest first)."""
+    unsliced = tuple(replace(call, slice=None) for call in scan.calls)
+    return replace(scan, calls=unsliced, notes=(POSITIONAL_NOTE, *scan.notes))
 
 
 def _plan_scan(

@@ -43,13 +43,15 @@ def plan_streams(
     check: Callable[[], None],
 ) -> dict[str, Stream]:
     """Each scan's stream under its registered name; `check` raises when the query must stop."""
-    held: dict[int, _Held] = {}
+    deciding: dict[int, list[int]] = {}  # source scan → the keyed scans it decides
     for scan in plan.scans:
-        if scan.keyed is not None and scan.keyed.source not in held:
-            source = plan.scans[scan.keyed.source]
-            table = catalog.tables[source.table]
-            read = scan_batches(client, source, table, concurrency=concurrency)
-            held[source.index] = _Held(read, check)
+        if scan.keyed is not None:
+            deciding.setdefault(scan.keyed.source, []).append(scan.index)
+    held: dict[int, _Held] = {}
+    for index, targets in deciding.items():
+        source = plan.scans[index]
+        read = scan_batches(client, source, catalog.tables[source.table], concurrency=concurrency)
+        held[index] = _Held(read, check, decisions=len(targets))
     streams: dict[str, Stream] = {}
     for scan in plan.scans:
         table = catalog.tables[scan.table]
@@ -57,7 +59,9 @@ def plan_streams(
         if scan.index in held:
             batches = held[scan.index].replay()
         elif scan.keyed is not None:
-            batches = _keyed(client, scan, catalog, held[scan.keyed.source], concurrency)
+            source = scan.keyed.source
+            decision = deciding[source].index(scan.index)
+            batches = _keyed(client, scan, catalog, held[source], decision, concurrency)
         else:
             batches = scan_batches(client, scan, table, concurrency=concurrency)
         streams[scan.stream_name] = (raw_schema(table, scan.columns), batches)
@@ -65,30 +69,41 @@ def plan_streams(
 
 
 class _Held:
-    """A source scan shared by its own stream and a keyed scan's decision.
+    """A source scan shared by its own stream and the decisions of the keyed scans it
+    feeds (one source may decide several: `JOIN customers a … JOIN customers b` on the
+    same key).
 
-    The decision reads the source's pages until it has more distinct keys than a keyed
-    read may fetch (then the whole-table read is chosen at once) or the source ends. Pages
-    read for the decision are kept until the source's own stream has replayed them; once
-    the decision is made, the stream reads on page by page without keeping anything, so
-    a source with many keys streams as before and memory holds only the pages read ahead.
+    Each decision reads the source's pages until it has more distinct keys than a keyed
+    read may fetch (then the whole-table read is chosen at once) or the source ends. A
+    page is kept until the source's own stream has replayed it and every decision has
+    either read it or been made; after that, the stream reads on page by page without
+    keeping anything, so a source with many keys streams as before and memory holds only
+    the pages read ahead.
     """
 
-    def __init__(self, read: Iterator[pa.RecordBatch], check: Callable[[], None]) -> None:
+    def __init__(
+        self, read: Iterator[pa.RecordBatch], check: Callable[[], None], decisions: int = 1
+    ) -> None:
         self._read = read
         self._check = check
         self._lock = threading.Lock()
-        self._kept: dict[int, pa.RecordBatch] = {}  # page number → batch one reader still needs
+        self._kept: dict[int, pa.RecordBatch] = {}  # page number → batch a reader still needs
         self._pulled = 0  # pages read from the source so far
         self._replayed = 0  # pages the source's own stream has handed on
-        self._weighed = 0  # pages the decision has looked at
-        self._decided = False
+        self._weighed = [0] * decisions  # pages each decision has looked at
+        self._decided = [False] * decisions
         self._ended = False
         self._failure: BaseException | None = None
 
-    def _page(self, n: int, replay: bool) -> pa.RecordBatch | None:
-        """Page `n` of the source (None past its end), for the replay or the decision; a
-        page is kept until both have had it (or the decision is made)."""
+    def _needed(self, n: int) -> bool:
+        """Whether a reader has yet to see page `n` (under the lock)."""
+        return self._replayed <= n or any(
+            not done and weighed <= n for done, weighed in zip(self._decided, self._weighed)
+        )
+
+    def _page(self, n: int, decision: int | None) -> pa.RecordBatch | None:
+        """Page `n` of the source (None past its end), for the replay (`decision` None)
+        or a decision; a page is kept until no reader needs it."""
         with self._lock:
             if self._failure is not None:
                 raise self._failure
@@ -99,11 +114,11 @@ class _Held:
                     self._kept[n] = batch
             if batch is None:
                 return None
-            if replay:
+            if decision is None:
                 self._replayed = n + 1
             else:
-                self._weighed = n + 1
-            if self._replayed > n and (self._decided or self._weighed > n):
+                self._weighed[decision] = n + 1
+            if not self._needed(n):
                 del self._kept[n]
             return batch
 
@@ -124,26 +139,26 @@ class _Held:
             self._pulled += 1
         return batch
 
-    def _decide(self) -> None:
+    def _decide(self, decision: int) -> None:
         with self._lock:
-            self._decided = True
-            for n in [n for n in self._kept if n < self._replayed]:
+            self._decided[decision] = True
+            for n in [n for n in self._kept if not self._needed(n)]:
                 del self._kept[n]
 
     def replay(self) -> Iterator[pa.RecordBatch]:
         """The source's own stream: every page once, kept or read as it comes."""
         n = 0
-        while (batch := self._page(n, replay=True)) is not None:
+        while (batch := self._page(n, None)) is not None:
             yield batch
             n += 1
 
-    def keys(self, column: str, most: int) -> list[str] | None:
+    def keys(self, column: str, most: int, decision: int = 0) -> list[str] | None:
         """The distinct non-null values of `column` (lower-cased; a NULL key equals no
         row), or None as soon as there are more than `most` of them."""
         values: set[str] = set()
         n = 0
         try:
-            while (batch := self._page(n, replay=False)) is not None:
+            while (batch := self._page(n, decision)) is not None:
                 names = [name.lower() for name in batch.schema.names]
                 index = names.index(column)  # the planner offers only a column it reads
                 unique = pc.unique(batch.column(index).drop_null())
@@ -153,17 +168,22 @@ class _Held:
                 n += 1
             return sorted(values)
         finally:
-            self._decide()
+            self._decide(decision)
 
 
 def _keyed(
-    client: StripeClient, scan: Scan, catalog: Catalog, source: _Held, concurrency: int
+    client: StripeClient,
+    scan: Scan,
+    catalog: Catalog,
+    source: _Held,
+    decision: int,
+    concurrency: int,
 ) -> Iterator[pa.RecordBatch]:
     """The keyed scan's batches: by key when the keys are few, else its own calls."""
     keyed = scan.keyed
     assert keyed is not None
     table = catalog.tables[scan.table]
-    keys = source.keys(keyed.source_column, keyed.max_calls // len(keyed.templates))
+    keys = source.keys(keyed.source_column, keyed.max_calls // len(keyed.templates), decision)
     calls = keyed.calls_for(keys) if keys is not None and keyed.chooses_keys(len(keys)) else None
     if keys is None or calls is None:
         logger.debug("scan %d: too many keys: reading the whole of %s", scan.index, table.name)

@@ -159,10 +159,11 @@ def test_held_source_gives_every_page_to_each_decision():
     from stripe_dbapi.scan.keyed import _Held
 
     pages = [pa.record_batch({"customer": [f"cus_{i}"]}) for i in range(3)]
-    held = _Held(iter(pages), lambda: None)
-    assert held.keys("customer", 10) == ["cus_0", "cus_1", "cus_2"]
+    held = _Held(iter(pages), lambda: None, decisions=2)
+    assert held.keys("customer", 10, decision=0) == ["cus_0", "cus_1", "cus_2"]
     assert [b.column(0).to_pylist() for b in held.replay()] == [["cus_0"], ["cus_1"], ["cus_2"]]
-    assert held.keys("customer", 10) == ["cus_0", "cus_1", "cus_2"]
+    assert held.keys("customer", 10, decision=1) == ["cus_0", "cus_1", "cus_2"]
+    assert not held._kept  # every reader has had every page: nothing is kept
 
 
 def test_a_constant_is_not_carried_across_a_positional_join(conn, reference):

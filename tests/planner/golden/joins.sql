@@ -223,8 +223,14 @@ KEYED BY ch.customer ≤20 => GET /v1/customers/{key}
 GET /v1/customers?limit=100 SLICED BY created
 GET /v1/subscriptions?status=all&limit=100 SLICED BY created
 
--- case: carried keys: never across a POSITIONAL JOIN (rows pair by position: narrowing either side re-pairs them)
+-- case: carried keys: never across a POSITIONAL JOIN (rows pair by position: narrowing either side re-pairs them; both read in Stripe's order)
 SELECT a.id, b.id FROM payment_intents a POSITIONAL JOIN charges b WHERE b.id = a.latest_charge AND a.latest_charge = 'ch_1'
 -- requests:
-GET /v1/payment_intents?limit=100 SLICED BY created
-GET /v1/charges?limit=100 SLICED BY created
+GET /v1/payment_intents?limit=100
+GET /v1/charges?limit=100
+
+-- case: POSITIONAL JOIN: no filter and no LIMIT reach Stripe (rows pair by position)
+SELECT a.id, b.id FROM charges a POSITIONAL JOIN customers b WHERE a.customer = 'cus_1' AND b.email = 'x@example.com' LIMIT 3
+-- requests:
+GET /v1/charges?limit=100
+GET /v1/customers?limit=100
