@@ -99,11 +99,7 @@ def _table_section(table: Table, catalog: Catalog) -> list[str]:
 
 def _column_row(table: Table, column: Column) -> str:
     f = table.filter_for(column.name)
-    how = {"eq": "= / IN", "range": "range"}[f.kind] if f else ""
-    if f and f.param != column.name:
-        how += f" (as `{f.param}`)"
-    if table.parent and table.parent.column == column.name:
-        how = how or ("= / IN (parent key)" if table.parent.in_ == "path" else "= / IN")
+    how = table.pushdown(column.name)
     details = []
     if column.filter_only:
         details.append("*Filter-only.*")
