@@ -20,7 +20,7 @@ from stripe_dbapi.catalog import Catalog
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TABLE_BEFORE = {"FROM", "JOIN", "DESCRIBE", "TABLE"}
-KEYWORDS = sorted({k for k in Tokenizer.KEYWORDS if re.fullmatch(r"[A-Z_]+", k)})
+KEYWORDS = sorted({k for k in Tokenizer.KEYWORDS if re.fullmatch(r"[A-Z_]+( [A-Z_]+)*", k)})
 
 
 class SqlCompleter(Completer):

@@ -8,6 +8,7 @@ the connections file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
@@ -44,10 +45,11 @@ def _history() -> History:
     return FileHistory(str(path))
 
 
-def make_session(catalog: Catalog) -> PromptSession[str]:
-    """The prompt for one shell session."""
-    from stripe_dbapi.cli.shell import CONTINUATION, DOT_COMMANDS
-
+def make_session(
+    catalog: Catalog, dot_commands: Sequence[str], continuation: str
+) -> PromptSession[str]:
+    """The prompt for one shell session: `dot_commands` are completed, `continuation`
+    starts each line after the first."""
     bindings = KeyBindings()
 
     @bindings.add("enter")
@@ -65,8 +67,8 @@ def make_session(catalog: Catalog) -> PromptSession[str]:
         multiline=True,
         key_bindings=bindings,
         history=_history(),
-        completer=SqlCompleter(catalog, DOT_COMMANDS, FORMATS),
+        completer=SqlCompleter(catalog, dot_commands, FORMATS),
         complete_while_typing=False,
-        prompt_continuation=lambda width, line, soft: CONTINUATION,
+        prompt_continuation=lambda width, line, soft: continuation,
         enable_open_in_editor=True,
     )

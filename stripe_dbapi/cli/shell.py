@@ -132,7 +132,7 @@ class Shell:
         """Prompt, run, repeat, until Ctrl-D or `.quit`."""
         from stripe_dbapi.cli.prompt import make_session
 
-        session = make_session(self.conn.catalog)
+        session = make_session(self.conn.catalog, DOT_COMMANDS, CONTINUATION)
         self._say(
             f"stripe-dbapi shell on {self.conn.client.host}: SQL ends with `;`, "
             "`.help` lists the commands, Ctrl-D leaves."

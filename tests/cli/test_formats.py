@@ -72,7 +72,9 @@ def test_json_columns_are_nested_values_not_strings(capsys, sandbox):
     code = main(["query", "--dsn", sandbox.dsn, "--format", "json", sql])
     rows = json.loads(capsys.readouterr().out)
     assert code == 0 and len(rows) == 3
-    assert all(row["metadata"]["order_id"].startswith("ord_") for row in rows)  # jq's .metadata.order_id
+    assert all(
+        row["metadata"]["order_id"].startswith("ord_") for row in rows
+    )  # jq's .metadata.order_id
 
 
 def test_an_empty_result_is_still_well_formed(capsys, sandbox):

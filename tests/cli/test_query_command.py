@@ -39,13 +39,13 @@ def test_several_statements_on_stdin_run_in_order(capsys, monkeypatch, sandbox):
 
 def test_a_script_file_stops_at_the_first_error_with_its_line(capsys, sandbox, tmp_path):
     path = tmp_path / "report.sql"
-    path.write_text("SELECT 1 AS a;\n\n-- the next one is wrong\nSELECT *\nFROM custmers;\nSELECT 3 AS c;\n")
+    path.write_text(
+        "SELECT 1 AS a;\n\n-- the next one is wrong\nSELECT *\nFROM custmers;\nSELECT 3 AS c;\n"
+    )
     code, out, err = run(capsys, "query", "--dsn", sandbox.dsn, "--format", "csv", "-f", str(path))
     assert code == 1
     assert out == "a\n1\n"  # the first statement ran, the third never did
-    assert err == (
-        f"error: {path}, line 4: Unknown table `custmers`; did you mean `customers`?\n"
-    )
+    assert err == (f"error: {path}, line 4: Unknown table `custmers`; did you mean `customers`?\n")
 
 
 def test_stdin_errors_name_the_line_too(capsys, monkeypatch, sandbox):
