@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from stripe_dbapi.catalog import Catalog, Column, Table, load_catalog  # noqa: E402
+from stripe_dbapi.cli.reference import reference_markdown  # noqa: E402
 from stripe_dbapi.properties import properties_markdown  # noqa: E402
 
 
@@ -184,6 +185,7 @@ def sandbox_filters_table() -> list[str]:
 
 
 PAGES: dict[str, Callable[[], str]] = {
+    "docs/cli.md": reference_markdown,
     "docs/connection-properties.md": properties_markdown,
     "docs/sandbox.md": sandbox_page,
     "docs/tables.md": tables_page,

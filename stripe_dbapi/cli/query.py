@@ -31,8 +31,9 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="table",
-        help="table (default), line (one `column = value` per line), or a streamed "
-        "format: csv, tsv, json, ndjson, markdown",
+        metavar="FORMAT",
+        help="how rows are written (default: table; see docs/cli.md): "
+        + ", ".join(FORMATS),
     )
 
 
