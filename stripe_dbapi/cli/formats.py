@@ -26,6 +26,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from stripe_dbapi.types import NUMBER
+
 STREAMED = ("csv", "tsv", "json", "ndjson", "markdown")
 
 Column = tuple[str, str]  # (name, DuckDB type name) as the cursor's description gives them
@@ -170,29 +172,10 @@ def _md_rule(type_name: str) -> str:
     return " ---: " if is_numeric(type_name) else " --- "
 
 
-_NUMERIC = frozenset(
-    [
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "UHUGEINT",
-        "FLOAT",
-        "DOUBLE",
-        "DECIMAL",
-        "BIGNUM",
-    ]
-)
-
-
 def is_numeric(type_name: str) -> bool:
-    """Whether a DuckDB type name is a number (right-aligned in tables)."""
-    return type_name.split("(")[0] in _NUMERIC
+    """Whether a DuckDB type name is a number (right-aligned in tables): the PEP 249
+    NUMBER type object's answer, less the booleans it also counts."""
+    return bool(type_name == NUMBER) and not type_name.upper().startswith("BOOLEAN")
 
 
 def _md(cell: str) -> str:

@@ -49,6 +49,13 @@ def add_display_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    """`--quiet`: no progress line, for the commands that run queries."""
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress line on standard error"
+    )
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     q = commands.add_parser(
         "query",
@@ -59,7 +66,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_connection_options(q)
     add_display_options(q)
     q.add_argument("-f", "--file", metavar="FILE", help="run the statements of FILE")
-    q.add_argument("-q", "--quiet", action="store_true", help="no progress line on standard error")
+    add_quiet_option(q)
     q.add_argument("sql", nargs="?", default="-", help=_SQL_HELP)
     q.set_defaults(func=run_query)
 

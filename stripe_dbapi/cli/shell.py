@@ -26,6 +26,7 @@ from stripe_dbapi.cli.common import add_connection_options, open_connection
 from stripe_dbapi.cli.output import FORMATS, Display, text_columns
 from stripe_dbapi.cli.query import (
     add_display_options,
+    add_quiet_option,
     describe_rows,
     find_table,
     tables_rows,
@@ -78,7 +79,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_connection_options(s)
     add_display_options(s)
-    s.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_quiet_option(s)
     s.set_defaults(func=run_shell)
 
 
