@@ -8,6 +8,7 @@ be printed (`clear`), and never shown with `--quiet` or when stderr is not a ter
 
 from __future__ import annotations
 
+import shutil
 import threading
 from types import TracebackType
 from typing import Protocol, TextIO
@@ -79,7 +80,9 @@ class ProgressLine:
             with self._lock:
                 if self._stop.is_set():
                     return
-                self.err.write(ERASE + describe(self.source.progress))
+                # One screen line at most: a wrapped line could not be erased in place.
+                width = shutil.get_terminal_size().columns - 1
+                self.err.write(ERASE + describe(self.source.progress)[:width])
                 self.err.flush()
                 self._shown = True
             if self._stop.wait(EVERY):

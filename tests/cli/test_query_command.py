@@ -21,6 +21,23 @@ def test_version(capsys):
     assert (code, out) == (0, f"stripe-dbapi {__version__}\n")
 
 
+def test_no_command_means_the_shell_at_a_terminal_and_a_script_otherwise(monkeypatch):
+    from stripe_dbapi.cli import _with_command
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("SELECT 1;"))
+    assert _with_command(["--sandbox"]) == ["query", "--sandbox"]
+    monkeypatch.setattr("sys.stdin", Tty())
+    monkeypatch.setattr("sys.stdout", Tty())
+    assert _with_command([]) == ["shell"]
+    assert _with_command(["--connection", "prod"]) == ["shell", "--connection", "prod"]
+    assert _with_command(["tables"]) == ["tables"]
+    assert _with_command(["--version"]) == ["--version"]
+
+
 def test_a_script_is_split_at_semicolons_outside_strings_and_comments():
     text = "SELECT 'a;b' -- not; the end\n, 2;\n\n/* c; */ SELECT \"q;\" ;;\n"
     assert split(text) == [

@@ -208,6 +208,7 @@ def test_ndjson_into_head_returns_after_the_first_page_not_the_scan(tmp_path, sl
     assert time.monotonic() - first < 6
     assert proc.returncode == 0, err[-2000:]
     assert b"Traceback" not in err and b"Exception ignored" not in err
+    assert b"rows fetched" not in err  # no progress line when stderr is not a terminal
     pages = [r for r in slow.requests if r.path == "/v1/charges"]
     assert len(pages) < 10  # of 50: the scan stopped with the reader
 
