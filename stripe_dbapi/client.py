@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ import requests
 from stripe_dbapi import bounded, jsoncodec
 from stripe_dbapi.auth import Credentials
 from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, error_for_status
+from stripe_dbapi.progress import Counters
 from stripe_dbapi.ratelimit import RateLimiter
 from stripe_dbapi.redact import Redactor, safe_code, safe_request_id
 from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
@@ -66,8 +66,7 @@ class StripeClient:
         self.deadline = deadline if deadline is not None else timeout * (max_retries + 1) + 30
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self._extra_secrets = tuple(extra_secrets)
-        self._count = 0
-        self._count_lock = threading.Lock()
+        self.counters = Counters()  # requests, pages, rows, waits: read by Cursor.progress
         self._rng = random.Random()
         self.session = requests.Session()
         bounded.mount(self.session, pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
@@ -86,7 +85,7 @@ class StripeClient:
     @property
     def request_count(self) -> int:
         """Requests sent on this connection, retries included."""
-        return self._count
+        return self.counters.requests
 
     @property
     def host(self) -> str:
@@ -132,7 +131,9 @@ class StripeClient:
         if failure is not None:
             raise self._network_error(path, failure, attempt + 1) from None
         assert response is not None
-        return self._decode(path, response, attempt + 1)
+        body = self._decode(path, response, attempt + 1)
+        self.counters.received(body)
+        return body
 
     def retrieve(self, path: str, params: Params = ()) -> dict[str, Any] | None:
         """One object, or None when Stripe answers 404 (a missing id is no row)."""
@@ -268,10 +269,10 @@ class StripeClient:
         self, path: str, items: list[tuple[str, str]], timeout: float
     ) -> tuple[requests.Response | None, Exception | None]:
         """One attempt: the response, or the network failure that prevented one."""
+        started = time.monotonic()
         if self.limiter is not None:
             self.limiter.acquire(path)
-        with self._count_lock:
-            self._count += 1
+        self.counters.sending(waited=time.monotonic() - started)
         started = time.monotonic()
         try:
             response = bounded.fetch(
@@ -294,6 +295,8 @@ class StripeClient:
                 (time.monotonic() - started) * 1000,
             )
             return None, exc
+        finally:
+            self.counters.answered()
         logger.debug(
             "GET %s %s -> %d request_id=%s in %.0f ms",
             path,

@@ -10,6 +10,7 @@ Arrow result over without a Python row loop.
 from __future__ import annotations
 
 import datetime
+import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -22,6 +23,7 @@ from stripe_dbapi._typing import ResultRow
 from stripe_dbapi.engine import Result
 from stripe_dbapi.exceptions import DataError, Error, InterfaceError, ProgrammingError
 from stripe_dbapi.lockdown import scalar_functions
+from stripe_dbapi.progress import Progress
 from stripe_dbapi.query.explain import EXPLAIN_COLUMNS, explain_rows
 from stripe_dbapi.query.plan import Plan
 from stripe_dbapi.query.planner import plan_query
@@ -54,6 +56,8 @@ class Cursor:
         self._produced = 0
         self._description: list[Description] | None = None
         self.plan: Plan | None = None
+        self._since: Progress | None = None  # the client's counters when execute began
+        self._started = 0.0
 
     # -- PEP 249 attributes ---------------------------------------------------------------
 
@@ -81,6 +85,14 @@ class Cursor:
         return self._rowcount
 
     @property
+    def progress(self) -> Progress:
+        """What the last query has fetched so far (pages, rows, requests in flight, rate
+        limiter waits, elapsed time); safe to read from another thread while it runs."""
+        if self._since is None:
+            return Progress()
+        return self.connection.client.counters.snapshot(self._since, self._started)
+
+    @property
     def closed(self) -> bool:
         return self._closed or self.connection.closed
 
@@ -100,6 +112,8 @@ class Cursor:
         self._reset()
         conn = self.connection
         self._session.begin(conn.config.query_timeout)
+        self._since = conn.client.counters.snapshot()
+        self._started = time.monotonic()
         plan = plan_query(
             operation,
             conn.catalog,

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from stripe_dbapi.catalog import Catalog, Column, Table, load_catalog  # noqa: E402
+from stripe_dbapi.cli.reference import reference_markdown  # noqa: E402
 from stripe_dbapi.properties import properties_markdown  # noqa: E402
 
 
@@ -99,11 +100,7 @@ def _table_section(table: Table, catalog: Catalog) -> list[str]:
 
 def _column_row(table: Table, column: Column) -> str:
     f = table.filter_for(column.name)
-    how = {"eq": "= / IN", "range": "range"}[f.kind] if f else ""
-    if f and f.param != column.name:
-        how += f" (as `{f.param}`)"
-    if table.parent and table.parent.column == column.name:
-        how = how or ("= / IN (parent key)" if table.parent.in_ == "path" else "= / IN")
+    how = table.pushdown(column.name)
     details = []
     if column.filter_only:
         details.append("*Filter-only.*")
@@ -188,6 +185,7 @@ def sandbox_filters_table() -> list[str]:
 
 
 PAGES: dict[str, Callable[[], str]] = {
+    "docs/cli.md": reference_markdown,
     "docs/connection-properties.md": properties_markdown,
     "docs/sandbox.md": sandbox_page,
     "docs/tables.md": tables_page,

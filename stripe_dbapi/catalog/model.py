@@ -231,6 +231,18 @@ class Table:
                 return f
         return None
 
+    def pushdown(self, column: str) -> str:
+        """How a predicate on `column` reaches Stripe, as `describe` and docs/tables.md say
+        it: `= / IN` or `range` (with the parameter when it has another name), the parent
+        key of a child table, or "" when the engine alone applies it."""
+        f = self.filter_for(column)
+        how = {"eq": "= / IN", "range": "range"}[f.kind] if f else ""
+        if f and f.param != column:
+            how += f" (as `{f.param}`)"
+        if self.parent and self.parent.column == column:
+            how = how or ("= / IN (parent key)" if self.parent.in_ == "path" else "= / IN")
+        return how
+
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)

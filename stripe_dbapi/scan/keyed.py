@@ -59,9 +59,9 @@ def plan_streams(
         if scan.index in held:
             batches = held[scan.index].replay()
         elif scan.keyed is not None:
-            source = scan.keyed.source
-            decision = deciding[source].index(scan.index)
-            batches = _keyed(client, scan, catalog, held[source], decision, concurrency)
+            feeder = scan.keyed.source
+            decision = deciding[feeder].index(scan.index)
+            batches = _keyed(client, scan, catalog, held[feeder], decision, concurrency)
         else:
             batches = scan_batches(client, scan, table, concurrency=concurrency)
         streams[scan.stream_name] = (raw_schema(table, scan.columns), batches)

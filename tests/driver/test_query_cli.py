@@ -26,7 +26,7 @@ def test_query_prints_a_table(capsys, sandbox):
     )
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "n" and lines[2] == str(len(sandbox.dataset["customers"]))
+    assert lines[0].strip() == "n" and lines[2].strip() == str(len(sandbox.dataset["customers"]))
     assert lines[-1] == "(1 row)"
 
 
