@@ -27,7 +27,7 @@ from stripe_dbapi.exceptions import Error, OperationalError, ProgrammingError, e
 from stripe_dbapi.progress import Counters
 from stripe_dbapi.ratelimit import RateLimiter
 from stripe_dbapi.redact import Redactor, safe_code, safe_request_id
-from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
+from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit, requests_in_flight
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class StripeClient:
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self._extra_secrets = tuple(extra_secrets)
         self.counters = Counters()  # requests, pages, rows, waits: read by Cursor.progress
+        self.latency: float | None = None  # seconds per answer, a moving average
         self._rng = random.Random()
         self.session = requests.Session()
         bounded.mount(self.session, pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
@@ -99,6 +100,12 @@ class StripeClient:
         self.session.close()
 
     # -- requests ----------------------------------------------------------------------
+
+    def workers(self, maximum: int) -> int:
+        """Requests a scan should keep in flight, at most `maximum`: what the rate budget
+        and the measured latency need (stripe_api.requests_in_flight)."""
+        rate = self.limiter.rate if self.limiter is not None else None
+        return requests_in_flight(maximum, rate, self.latency)
 
     def get(self, path: str, params: Params | Mapping[str, str] = ()) -> dict[str, Any]:
         """GET `path` with `params`, retried as Stripe advises; the decoded JSON object."""
@@ -297,6 +304,8 @@ class StripeClient:
             return None, exc
         finally:
             self.counters.answered()
+        took = time.monotonic() - started
+        self.latency = took if self.latency is None else 0.8 * self.latency + 0.2 * took
         logger.debug(
             "GET %s %s -> %d request_id=%s in %.0f ms",
             path,

@@ -135,7 +135,7 @@ class Cursor:
             conn.client,
             plan,
             conn.catalog,
-            concurrency=conn.config.max_concurrency,
+            concurrency=conn.client.workers(conn.config.max_concurrency),
             check=self._session.check,
         )
         self._result = Result(

@@ -8,6 +8,7 @@ limiter and the sandbox read these; none of them restates a number.
 
 from __future__ import annotations
 
+import math
 import re
 
 PAGE_SIZE = 100  # Stripe's largest `limit` for a list or search page
@@ -38,6 +39,20 @@ def is_account_id(text: str) -> bool:
 def rate_budget(api_key: str | None) -> float:
     """Stripe's global budget for a key: live keys 100/s, everything else 25/s."""
     return LIVE_RATE if is_live_key(api_key) else TEST_RATE
+
+
+def requests_in_flight(maximum: int, rate: float | None, latency: float | None) -> int:
+    """How many requests a scan keeps in flight: enough to spend the rate budget, no more.
+
+    Little's law: `rate` requests a second, each answered after `latency` seconds, need
+    about `rate × latency` in flight; one more absorbs the jitter. More would only queue
+    at the rate limiter, and cut a sliced scan into more pieces, each a request that is
+    not full. With no budget (a server other than Stripe) or no measured latency yet,
+    `maximum` (MaxConcurrency).
+    """
+    if rate is None or latency is None or rate <= 0:
+        return maximum
+    return max(2, min(maximum, math.ceil(rate * latency) + 1))
 
 
 def page_limit(remaining: int | None, page_size: int = PAGE_SIZE) -> int:

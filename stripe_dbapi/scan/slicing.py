@@ -52,7 +52,7 @@ Params = tuple[tuple[str, str], ...]
 ROWS_PER_PIECE = 800  # about eight pages per piece before it is looked at again
 SPLIT_PAGES = 3  # a piece splits when more than this many pages seem left in it
 GROWTH = 1.5
-PIECES_PER_WORKER = 2  # the scan's budget of pieces, splits included
+PIECES_PER_WORKER = 1.5  # the scan's budget of pieces, splits included
 
 
 def range_bounds(params: Sequence[tuple[str, str]], param: str) -> tuple[int, int | None, Params]:
@@ -150,7 +150,7 @@ class _Slicing:
     ) -> None:
         self.client, self.call, self.param = client, call, param
         self.sink, self.rest, self.capacity = sink, rest, capacity
-        self.pieces_left = PIECES_PER_WORKER * capacity.workers  # splits included
+        self.pieces_left = int(PIECES_PER_WORKER * capacity.workers)  # splits included
         self.budget = threading.Lock()
         self.accepted = False  # the server has answered a request carrying slice bounds
 

@@ -174,3 +174,14 @@ def test_a_sliced_scan_costs_at_most_one_request_more_per_piece(seed):
     assert sorted(ids) == sorted(r["id"] for r in rows)
     pages = -(-len(rows) // PAGE_SIZE)
     assert len(fake.requests) <= pages + 2 * concurrency + 1, (len(fake.requests), pages)
+
+
+def test_a_scan_keeps_only_the_requests_in_flight_its_budget_needs():
+    """Little's law: rate × latency in flight spends the budget; more only queue."""
+    from stripe_dbapi.stripe_api import requests_in_flight
+
+    assert requests_in_flight(16, None, 0.2) == 16  # no budget: MaxConcurrency
+    assert requests_in_flight(16, 25.0, None) == 16  # nothing measured yet
+    assert requests_in_flight(16, 25.0, 0.2) == 6  # a test key: 25/s × 0.2 s + 1
+    assert requests_in_flight(16, 100.0, 0.3) == 16  # a live key: capped by MaxConcurrency
+    assert requests_in_flight(16, 100.0, 0.001) == 2  # a fast server: never fewer than two
