@@ -169,10 +169,9 @@ def test_connection_pings_and_is_autocommit(engine: Engine) -> None:
         assert conn.dialect.do_ping(conn.connection.dbapi_connection)
         assert conn.get_isolation_level() == "AUTOCOMMIT"
         conn.execution_options(isolation_level="AUTOCOMMIT")
-        assert conn.execute(text("SELECT 42")).scalar() == 42
-        with conn.begin():  # commits on leaving; nothing to commit
-            pass
-        conn.begin().rollback()
+        with conn.begin():  # commits on leaving: nothing to commit
+            assert conn.execute(text("SELECT 42")).scalar() == 42
+        conn.begin().rollback()  # nothing to roll back
 
 
 def test_host_connects_through_a_saved_connection(
