@@ -63,6 +63,10 @@ def run_checks(client: Any) -> None:
     login = client.post("/api/v1/security/login", json={**ADMIN, "provider": "db"})
     check(login.status_code == 200, "log in through the API", login.get_json())
     headers = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
+    # Superset checks a CSRF token on every POST, as its web UI sends it.
+    csrf = client.get("/api/v1/security/csrf_token/", headers=headers)
+    check(csrf.status_code == 200, "a CSRF token", csrf.get_json())
+    headers["X-CSRFToken"] = csrf.get_json()["result"]
 
     tested = client.post(
         "/api/v1/database/test_connection/",
