@@ -19,24 +19,29 @@ from __future__ import annotations
 
 import re
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc, types
 from sqlalchemy.dialects.postgresql.base import PGCompiler, PGIdentifierPreparer, PGTypeCompiler
 from sqlalchemy.engine import URL, default
-from sqlalchemy.engine.interfaces import (
-    IsolationLevel,
-    ReflectedCheckConstraint,
-    ReflectedColumn,
-    ReflectedForeignKeyConstraint,
-    ReflectedIndex,
-    ReflectedPrimaryKeyConstraint,
-    ReflectedTableComment,
-    ReflectedUniqueConstraint,
-)
 
+from stripe_dbapi._compat import double_type
 from stripe_dbapi.catalog import DECIMAL, SCHEMA, TIMESTAMP, Catalog, Table, load_catalog
 from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, DOUBLE, JSON, VARCHAR
+
+if TYPE_CHECKING:
+    # SQLAlchemy 2's names for what reflection returns; 1.4 has none of them, so they
+    # are for the type checker only (annotations are not evaluated at run time).
+    from sqlalchemy.engine.interfaces import (
+        IsolationLevel,
+        ReflectedCheckConstraint,
+        ReflectedColumn,
+        ReflectedForeignKeyConstraint,
+        ReflectedIndex,
+        ReflectedPrimaryKeyConstraint,
+        ReflectedTableComment,
+        ReflectedUniqueConstraint,
+    )
 
 _DECIMAL_RE = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$", re.IGNORECASE)
 
@@ -96,7 +101,8 @@ class StripeDialect(default.DefaultDialect):
     driver = "stripe_dbapi"
 
     statement_compiler = StripeCompiler
-    type_compiler_cls = StripeTypeCompiler
+    type_compiler_cls = StripeTypeCompiler  # SQLAlchemy 2's name
+    type_compiler = StripeTypeCompiler  # 1.4's name, which 2.x still honours
     preparer = StripeIdentifierPreparer
     default_paramstyle = "qmark"
 
@@ -131,12 +137,20 @@ class StripeDialect(default.DefaultDialect):
     # PostgreSQL JSONB subscripts.
     _backslash_escapes = False
     _supports_jsonb_subscripting = False
+    # Read by the JSON type's result processing (None: the json module); SQLAlchemy 2's
+    # DefaultDialect defines them, 1.4's leaves them to each dialect.
+    _json_serializer = None
+    _json_deserializer = None
 
     @classmethod
     def import_dbapi(cls) -> ModuleType:
         import stripe_dbapi
 
         return stripe_dbapi
+
+    # SQLAlchemy 1.4 asks `dbapi()`; 2.x asks `import_dbapi()` when the class defines it
+    # and keeps the old name for such compatibility.
+    dbapi = import_dbapi  # type: ignore[assignment]  # 2.x types it as the module it sets
 
     def create_connect_args(self, url: URL) -> tuple[list[Any], dict[str, Any]]:
         """`stripe://[NAME][/stripe][?Property=value&…]` → `connect(**properties)`.
@@ -351,7 +365,7 @@ def sql_type(catalog_type: str) -> types.TypeEngine[Any]:
     simple: dict[str, types.TypeEngine[Any]] = {
         VARCHAR: types.String(),
         BIGINT: types.BigInteger(),
-        DOUBLE: types.Double(),
+        DOUBLE: double_type(),
         BOOLEAN: types.Boolean(),
         TIMESTAMP: types.DateTime(timezone=True),
         JSON: types.JSON(),

@@ -350,3 +350,11 @@ def test_stripe_api_does_no_io() -> None:
     assert "stripe_dbapi.stripe_api" in build_graph().internal, "no stripe_dbapi/stripe_api.py"
     violations = _violations(["stripe_dbapi.stripe_api"], IO)
     assert not violations, "\n".join(violations)
+
+
+def test_the_compatibility_module_is_a_leaf() -> None:
+    """`_compat` (the differences between supported library versions) imports nothing of
+    the package: the pure query layer and the dialect both use it."""
+    graph = build_graph()
+    assert "stripe_dbapi._compat" in graph.internal, "no stripe_dbapi/_compat.py"
+    assert graph.internal["stripe_dbapi._compat"] == set()

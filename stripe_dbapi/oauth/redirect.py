@@ -3,7 +3,9 @@ Stripe's redirect (`/callback?code=ac_…&state=…`, or `?error=…`) and hands
 
 It binds the loopback interface only, answers the browser with a short page, and checks
 nothing itself except whether `state` matches, so that the page can say so; the caller
-decides what a mismatch means.
+decides what a mismatch means. The redirect is handed over only once the page is sent:
+the caller stops the server as soon as it has the code, and a page still being written
+then would reach the browser cut off ("connection broken").
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class RedirectReceiver(LoopbackServer):
     def __init__(self, expected_state: str, port: int = 0) -> None:
         self.expected_state = expected_state
         self._result: Redirect | None = None
+        self._claimed = threading.Lock()
         self._arrived = threading.Event()
         httpd = _Server(("127.0.0.1", port), _Handler)
         httpd.receiver = self
@@ -55,13 +58,17 @@ class RedirectReceiver(LoopbackServer):
         self._arrived.wait(timeout)
         return self._result
 
-    def _deliver(self, redirect: Redirect) -> bool:
-        """Keep the first redirect only; False for any later one."""
-        if self._arrived.is_set():
-            return False
-        self._result = redirect
+    def _claim(self, redirect: Redirect) -> bool:
+        """Keep the first redirect only (False for any later one); not yet handed over."""
+        with self._claimed:
+            if self._result is not None:
+                return False
+            self._result = redirect
+            return True
+
+    def _hand_over(self) -> None:
+        """Let `wait` return the claimed redirect: its page has been sent (or failed)."""
         self._arrived.set()
-        return True
 
 
 class _Server(ThreadingHTTPServer):
@@ -88,14 +95,22 @@ class _Handler(BaseHTTPRequestHandler):
             first("code"), first("state"), first("error"), first("error_description")
         )
         receiver = self.server.receiver
-        if not receiver._deliver(redirect):
+        if not receiver._claim(redirect):
             self._page(409, "Already done", "This authorization was already handled.")
-        elif redirect.state != receiver.expected_state:
-            self._page(400, "State mismatch", "The state does not match; nothing was saved.")
-        elif redirect.error:
-            self._page(400, "Not authorized", f"Stripe answered {redirect.error}.")
-        else:
-            self._page(200, "Connected", "You can close this window and return to the terminal.")
+            return
+        try:
+            if redirect.state != receiver.expected_state:
+                self._page(400, "State mismatch", "The state does not match; nothing was saved.")
+            elif redirect.error:
+                self._page(400, "Not authorized", f"Stripe answered {redirect.error}.")
+            else:
+                self._page(
+                    200, "Connected", "You can close this window and return to the terminal."
+                )
+        finally:
+            # After the page, and even when the browser went away mid-page: the code is
+            # the user's either way.
+            receiver._hand_over()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Silent: the request line holds the authorization code."""
@@ -111,3 +126,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()

@@ -18,9 +18,10 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.pushdown_predicates import pushdown_predicates
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, find_all_in_scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
+from stripe_dbapi._compat import find_all_in_scope
 from stripe_dbapi.catalog.model import DIALECT, SCHEMA, TIMESTAMP, Catalog
 from stripe_dbapi.exceptions import ProgrammingError, did_you_mean
 from stripe_dbapi.query import joins, pushdown

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from stripe_dbapi._compat import DType
 from stripe_dbapi.catalog.model import BIGINT, BOOLEAN, TIMESTAMP, VARCHAR
 
 _UNKNOWN = object()
@@ -143,14 +144,14 @@ def constant(node: exp.Expr) -> Any:
     if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
         to = node.to
         text = node.this.this
-        if to.is_type(exp.DType.DATE):
+        if to.is_type(DType.DATE):
             return _parse_date(text)
-        if to.is_type(exp.DType.TIMESTAMP, exp.DType.TIMESTAMPNTZ):
+        if to.is_type(DType.TIMESTAMP, DType.TIMESTAMPNTZ):
             value = _parse_datetime(text)
             return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else _UNKNOWN
-        if to.is_type(exp.DType.TIMESTAMPTZ):
+        if to.is_type(DType.TIMESTAMPTZ):
             return _parse_datetime(text)
-        if to.is_type(exp.DType.VARCHAR, exp.DType.TEXT):
+        if to.is_type(DType.VARCHAR, DType.TEXT):
             return text
     return _UNKNOWN
 

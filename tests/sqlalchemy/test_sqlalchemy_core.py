@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
+from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy.engine import Connection, Engine
 
 UTC = dt.timezone.utc
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import (
     JSON,
     Column,
-    Engine,
     Float,
     Integer,
     MetaData,
@@ -23,7 +22,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 import stripe_dbapi
 from stripe_dbapi.sqlalchemy import StripeDialect
@@ -56,7 +55,7 @@ def test_entry_point_registers_the_dialect_as_stripe() -> None:
     engine = create_engine("stripe:///?Sandbox=true")  # no connection is made yet
     assert engine.dialect.name == "stripe"
     assert engine.dialect.driver == "stripe_dbapi"
-    assert engine.dialect.loaded_dbapi is stripe_dbapi
+    assert engine.dialect.dbapi is stripe_dbapi
 
 
 def test_query_parameters_are_connection_properties() -> None:
@@ -170,9 +169,9 @@ def test_connection_pings_and_is_autocommit(engine: Engine) -> None:
         assert conn.dialect.do_ping(conn.connection.dbapi_connection)
         assert conn.get_isolation_level() == "AUTOCOMMIT"
         conn.execution_options(isolation_level="AUTOCOMMIT")
-        assert conn.execute(text("SELECT 42")).scalar() == 42
-        conn.commit()
-        conn.rollback()
+        with conn.begin():  # commits on leaving: nothing to commit
+            assert conn.execute(text("SELECT 42")).scalar() == 42
+        conn.begin().rollback()  # nothing to roll back
 
 
 def test_host_connects_through_a_saved_connection(

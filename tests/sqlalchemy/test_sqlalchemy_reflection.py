@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Engine,
     Float,
     MetaData,
     Numeric,
@@ -17,6 +16,7 @@ from sqlalchemy import (
     exc,
     inspect,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeEngine
 
 from stripe_dbapi.catalog import DECIMAL, TIMESTAMP, load_catalog

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sqlalchemy
+
 CONFTEST = """
 import pytest
 from sqlalchemy.dialects import registry
@@ -48,9 +50,14 @@ profile_file = profiles.txt
 """
 
 SUITE = """
-from sqlalchemy.testing.suite.test_dialect import ArgSignatureTest, PingTest  # noqa: F401
 from sqlalchemy.testing.suite.test_select import ValuesExpressionTest  # noqa: F401
+
+try:  # SQLAlchemy 2's suite; 1.4's has neither class
+    from sqlalchemy.testing.suite.test_dialect import ArgSignatureTest, PingTest  # noqa: F401
+except ImportError:
+    pass
 """
+SQLALCHEMY_2 = int(sqlalchemy.__version__.split(".")[0]) >= 2
 
 
 def test_applicable_compliance_suite_classes_pass(tmp_path: Path) -> None:
@@ -68,7 +75,8 @@ def test_applicable_compliance_suite_classes_pass(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     passed = [line for line in run.stdout.splitlines() if line.startswith("PASSED")]
-    assert any("StripeCompiler" in line for line in passed)
-    assert any("PingTest" in line for line in passed)
     assert any("ValuesExpressionTest" in line for line in passed)
+    if SQLALCHEMY_2:
+        assert any("StripeCompiler" in line for line in passed)
+        assert any("PingTest" in line for line in passed)
     assert "FAILED" not in run.stdout

@@ -36,6 +36,7 @@ SELECT id FROM charges WHERE created >= '2026-01-01' AND created >= '2026-02-01'
 GET /v1/charges?created[gte]=1769904000&created[lt]=1777593600&limit=100 SLICED BY created
 
 -- case: an empty range needs no request
+-- sqlglot: 30
 SELECT id FROM charges WHERE created > '2026-05-01' AND created < '2026-04-01'
 -- requests:
 (no request for charges)

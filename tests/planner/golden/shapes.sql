@@ -9,6 +9,7 @@ SELECT id FROM (SELECT * FROM charges) c LIMIT 1
 GET /v1/charges?expand[]=data.refunds&limit=100 SLICED BY created
 
 -- case: a whole-row reference reads every column
+-- sqlglot: 30
 SELECT to_json(c) FROM charges c LIMIT 1
 -- requests:
 GET /v1/charges?expand[]=data.refunds&limit=1
