@@ -128,6 +128,7 @@ GET /v1/invoices?limit=100 SLICED BY created
 FANOUT GET /v1/invoices?limit=100 SLICED BY created => GET /v1/invoices/{key}/lines?limit=100 EMBEDDED lines
 
 -- case: carried keys: a RIGHT JOIN carries the preserved side's constant to the side before it
+-- sqlglot: 30
 SELECT i.id, l.id FROM invoices_lines l RIGHT JOIN invoices i ON l.invoice = i.id WHERE i.id = 'in_1'
 -- requests:
 GET /v1/invoices/in_1/lines?limit=100
