@@ -146,7 +146,7 @@ PROPERTIES: tuple[Property, ...] = (
         "At most how many requests one query may have in flight at once (parallel "
         "created-range slices, fan-out over parents, IN lists). Under a rate limit a scan "
         "keeps only as many as the budget and the measured latency need "
-        "(rate × latency + 1: about 6 with a test key, 16 with a live key).",
+        "(2 × rate × latency + 2).",
         minimum=1,
     ),
     Property(

@@ -182,6 +182,6 @@ def test_a_scan_keeps_only_the_requests_in_flight_its_budget_needs():
 
     assert requests_in_flight(16, None, 0.2) == 16  # no budget: MaxConcurrency
     assert requests_in_flight(16, 25.0, None) == 16  # nothing measured yet
-    assert requests_in_flight(16, 25.0, 0.2) == 6  # a test key: 25/s × 0.2 s + 1
+    assert requests_in_flight(16, 25.0, 0.1) == 7  # a test key: 2 × 25/s × 0.1 s + 2
     assert requests_in_flight(16, 100.0, 0.3) == 16  # a live key: capped by MaxConcurrency
-    assert requests_in_flight(16, 100.0, 0.001) == 2  # a fast server: never fewer than two
+    assert requests_in_flight(16, 100.0, 0.0) == 2  # an instant server: never fewer than two
