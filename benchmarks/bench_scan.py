@@ -458,7 +458,7 @@ def fetch_case(srv: Sandbox, runs: int) -> dict[str, Any]:
 def concurrency_case(srv: Sandbox, runs: int) -> dict[str, Any]:
     """The full scan with MaxConcurrency=1 against the default (more workers: never slower)."""
     out: dict[str, Any] = {}
-    for label, extra in (("MaxConcurrency=1", "MaxConcurrency=1"), ("default (8)", "")):
+    for label, extra in (("MaxConcurrency=1", "MaxConcurrency=1"), ("default (16)", "")):
         conn = driver(srv.url, extra)
         warm(conn)
         before = conn.request_count
@@ -466,7 +466,7 @@ def concurrency_case(srv: Sandbox, runs: int) -> dict[str, Any]:
         sent = (conn.request_count - before) // runs
         conn.close()
         out[label] = (wall, cpu, sent, rows)
-    one, many = out["MaxConcurrency=1"], out["default (8)"]
+    one, many = out["MaxConcurrency=1"], out["default (16)"]
     for label, (wall, cpu, sent, rows) in out.items():
         print(f"  {label:<26} {wall:6.2f} s  client CPU {cpu:5.2f} s  {sent:4d} req  rows {rows}")
     print(f"  {'default ÷ MaxConcurrency=1':<26} {_x(many[0], one[0])} (goal: at most 1.00x)")
