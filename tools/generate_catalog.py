@@ -59,6 +59,16 @@ List facts (from each endpoint's `…ListParams` TypedDict, read with `get_type_
   fields and `shared_ids` come from `overrides.json`, each with a why quoting the
   documentation (and, for includable fields, from the spec's "includable" wording).
 
+Single-object endpoints (`single_objects` in `overrides.json`, each with a why): a GET
+that returns one object, not a list (`/v1/account`, `/v1/balance`), found as the
+stripe-python service method with that path and read through its return type. Its table
+is `paginated: false` with no filters, and `single` says how the object becomes rows:
+the object itself, with the columns of the list table of the same object (`account` has
+`accounts`' columns); or, with `unnest_arrays`, one row per entry of every list of
+objects the class declares, at the top level or one nested object down (`available`,
+`issuing.available` …), `kind_column` naming the array, `carry` fields of the object
+copied into each row.
+
 Parent rule: a `{param}` in the list path makes the table whose list path is the prefix the
 parent (`in: "path"`). The parent column is the path placeholder, or, when the placeholder
 is `{id}`, the name the retrieve path uses at that position (`/v1/transfers/{transfer}/
@@ -573,9 +583,12 @@ def build_catalog() -> dict[str, Any]:
         parent = d.table["parent"]
         if parent and parent["table"]:
             drafts[parent["table"]].table["children"].append(d.name)
+    singles = single_object_tables(overrides.get("single_objects", {}), drafts, top_level)
     tables = []
-    for name in sorted(drafts):
-        table = drafts[name].table
+    for name in sorted(set(drafts) | set(singles)):
+        if name in drafts and name in singles:
+            raise SystemExit(f"A single-object table `{name}` is also a list table.")
+        table = singles[name] if name in singles else drafts[name].table
         table["children"] = sorted(table["children"])
         tables.append(table)
     return {"api_version": stripe.api_version, "tables": tables}
@@ -905,6 +918,122 @@ def _embedded_table(
     if len(objects) == 1:
         return top_level.get(objects[0])
     return None
+
+
+# --------------------------------------------------------------------------- single objects
+
+
+def sdk_object_class(path: str) -> type:
+    """The resource class a stripe-python service method GETting `path` returns."""
+    root = Path(stripe.__file__).parent
+    for file in sorted(root.rglob("*_service.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        module = ".".join(file.relative_to(root.parent).with_suffix("").parts)
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            for fn in cls.body:
+                if isinstance(fn, ast.FunctionDef) and fn.returns and _path_of(fn) == path:
+                    found = eval(_unquote(ast.unparse(fn.returns)), _namespace(module))  # noqa: S307
+                    if _is_resource(found):
+                        return found  # type: ignore[no-any-return]
+    raise SystemExit(f"No stripe-python method returns one object from GET {path}.")
+
+
+def object_arrays(cls: type) -> list[tuple[str, type]]:
+    """(dotted path, entry class) of each list of objects `cls` declares, at the top level
+    or inside a nested object, sorted by path."""
+    found: list[tuple[str, type]] = []
+    for name, tp in own_type_hints(cls).items():
+        tp, _ = _strip_optional(tp)
+        if typing.get_origin(tp) is list:
+            (entry,) = typing.get_args(tp)
+            if isinstance(entry, type) and issubclass(entry, StripeObject):
+                found.append((name, entry))
+        elif isinstance(tp, type) and issubclass(tp, StripeObject) and not _is_resource(tp):
+            found.extend((f"{name}.{path}", e) for path, e in object_arrays(tp) if "." not in path)
+    return sorted(found)
+
+
+def single_object_tables(
+    overrides: dict[str, Any], drafts: dict[str, _Draft], top_level: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The tables of the single-object endpoints `overrides` names (see the module doc)."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, o in sorted(overrides.items()):
+        cls = sdk_object_class(o["path"])
+        obj = object_name(cls)
+        single: dict[str, Any] = {}
+        if o.get("unnest_arrays"):
+            arrays = object_arrays(cls)
+            kind = o["kind_column"]
+            columns = {
+                kind: _column(
+                    kind,
+                    ColumnType(VARCHAR, False, [p for p, _ in arrays]),
+                    f"Which of the {obj}'s lists the entry is in (a dotted path for a nested one).",
+                )
+            }
+            columns.update(_entry_columns([e for _, e in arrays], obj))
+            docs = field_docs(cls)
+            hints = own_type_hints(cls)
+            for field in o.get("carry", []):
+                ctype = column_type(hints[field], field, [obj], docs.get(field, ""))
+                columns[field] = _column(field, ctype, short(docs.get(field)))
+            ordered = [columns.pop(kind)] + [columns[k] for k in sorted(columns)]
+            single = {
+                "unnest": [p for p, _ in arrays],
+                "kind_column": kind,
+                "carry": o.get("carry", []),
+            }
+        else:
+            like = top_level.get(obj)
+            if like is None:
+                raise SystemExit(
+                    f"`{name}`: no list table of `{obj}` objects to take columns from."
+                )
+            ordered = json.loads(json.dumps(drafts[like].table["columns"]))
+        tables[name] = {
+            "name": name,
+            "description": o.get("description") or short(inspect.getdoc(cls)),
+            "object": obj,
+            "list_path": o["path"],
+            "retrieve_path": None,
+            "search_path": None,
+            "parent": None,
+            "children": [],
+            "columns": ordered,
+            "filters": [],
+            "required": [],
+            "defaults": {},
+            "hidden_by_default": {},
+            "scan_union": None,
+            "paginated": False,
+            "single": single,
+            "deletable": False,
+            "shared_ids": [],
+            "polymorphic": False,
+            "notes": list(o.get("notes", [])),
+        }
+    return tables
+
+
+def _entry_columns(classes: list[type], obj: str) -> dict[str, dict[str, Any]]:
+    """The union of the entry classes' fields as columns; nullable where some lack one."""
+    columns: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for cls in classes:
+        docs = field_docs(cls)
+        for name, tp in own_type_hints(cls).items():
+            if name.startswith("_"):
+                continue
+            ctype = column_type(tp, name, [obj], docs.get(name, ""))
+            new = _column(name, ctype, short(docs.get(name) or _class_doc(tp)))
+            old = columns.get(name)
+            columns[name] = new if old is None else _merge_columns(old, new)
+            seen[name] = seen.get(name, 0) + 1
+    for name, count in seen.items():
+        if count < len(classes):
+            columns[name]["nullable"] = True
+    return columns
 
 
 # --------------------------------------------------------------------------- output

@@ -25,6 +25,7 @@ from stripe_dbapi.catalog.model import (
     Filter,
     Parent,
     ScanUnion,
+    Single,
     Table,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "Filter",
     "Parent",
     "ScanUnion",
+    "Single",
     "Table",
     "load_catalog",
 ]

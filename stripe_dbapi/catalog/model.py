@@ -31,6 +31,8 @@ JSON layout (one object; `tables` is a list sorted by name)::
                                              # when the param is not sent
         "scan_union": null,                  # {"param": "active", "values": [...], "why": ...}
         "paginated": true,                   # takes limit / starting_after / ending_before
+        "single": null,                      # an endpoint of one object (GET /v1/balance):
+                                             # {"unnest": [...], "kind_column": ..., "carry": [...]}
         "deletable": false,                  # deleted objects retrieve as {"deleted": true}
         "shared_ids": [],                    # ids that are names, the same under every parent
         "polymorphic": false,                # rows come in several object shapes
@@ -147,6 +149,40 @@ class ScanUnion:
 
 
 @dataclass(frozen=True)
+class Single:
+    """A table read from an endpoint that returns one object, not a list (`/v1/account`,
+    `/v1/balance`): one GET with no list parameters, so no predicate or LIMIT reaches it.
+
+    With no `unnest` the object is the table's one row. Otherwise each row is one entry
+    of the object's arrays at the dotted `unnest` paths (`available`, `issuing.available`),
+    with `kind_column` holding the path it came from and the object's `carry` fields
+    (`livemode`) copied in; a missing array gives no rows.
+    """
+
+    unnest: tuple[str, ...] = ()
+    kind_column: str | None = None
+    carry: tuple[str, ...] = ()
+
+    def rows(self, obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The table's rows of the object `obj`."""
+        if not self.unnest:
+            return [dict(obj)]
+        carried = {name: obj.get(name) for name in self.carry}
+        out: list[dict[str, Any]] = []
+        for path in self.unnest:
+            value: Any = obj
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, Mapping) else None
+            for entry in value if isinstance(value, list) else ():
+                if isinstance(entry, Mapping):
+                    row = {**carried, **entry}
+                    if self.kind_column is not None:
+                        row[self.kind_column] = path
+                    out.append(row)
+        return out
+
+
+@dataclass(frozen=True)
 class Parent:
     """How a child table hangs off its parent.
 
@@ -176,6 +212,7 @@ class Table:
     `parameter_unknown` to them, and one call returns every row. `deletable` tables keep
     deleted objects retrievable as `{"id", "object", "deleted": true}`, absent from lists.
     `shared_ids` are ids that are names, the same under every parent (capabilities).
+    `single` marks a table whose endpoint (`list_path`) returns one object, not a list.
     """
 
     name: str
@@ -193,6 +230,7 @@ class Table:
     hidden_by_default: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scan_union: ScanUnion | None = None
     paginated: bool = True
+    single: Single | None = None
     deletable: bool = False
     shared_ids: tuple[str, ...] = ()
     polymorphic: bool = False
@@ -274,9 +312,10 @@ class Catalog:
         return self.tables.get(name.lower())
 
     def by_object(self, object_type: str) -> Table | None:
-        """The top-level table whose rows have `object == object_type`, or None."""
+        """The top-level list table whose rows have `object == object_type`, or None
+        (`accounts`, not the single-object `account`)."""
         for t in self.tables.values():
-            if t.object == object_type and t.parent is None:
+            if t.object == object_type and t.parent is None and t.single is None:
                 return t
         return None
 
@@ -357,6 +396,15 @@ def _table(t: Mapping[str, Any]) -> Table:
             else None
         ),
         paginated=t.get("paginated", True),
+        single=(
+            Single(
+                tuple(single.get("unnest", ())),
+                single.get("kind_column"),
+                tuple(single.get("carry", ())),
+            )
+            if (single := t.get("single")) is not None
+            else None
+        ),
         deletable=t.get("deletable", False),
         shared_ids=tuple(t.get("shared_ids", ())),
         polymorphic=t.get("polymorphic", False),

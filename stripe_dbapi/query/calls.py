@@ -6,9 +6,11 @@ scan defaults, required parameters. It follows the catalog's record of Stripe's 
 no `limit` where a list takes none (`Table.paginated`), only values a parameter accepts
 (`Filter.values`; any other is left to the engine), required parameters counted as given
 by scan defaults (`Table.missing_required`), one call per value of a `scan_union`
-(`prices`: active and inactive), and `expand[]` for the includable columns a scan reads
-(`Column.includable`). `build` returns a frozen `Calls` value that records,
-for every constrained column, how *every* call of the scan expresses it:
+(`prices`: active and inactive), `expand[]` for the includable columns a scan reads
+(`Column.includable`), and the one parameterless GET of a single-object endpoint
+(`Table.single`: `/v1/balance`, every predicate and LIMIT left to the engine). `build`
+returns a frozen `Calls` value that records, for every constrained column, how *every*
+call of the scan expresses it:
 
 - "exact": each call sends the column's whole constraint, so each call's rows are exactly
   the rows that satisfy it (the column may be filled from the call's own parameters);
@@ -34,7 +36,7 @@ from stripe_dbapi.query.plan import Call, FanOut, Scan
 from stripe_dbapi.stripe_api import MAX_CALLS, addressable
 
 Exactness = Literal["exact", "widened", "dropped"]
-CallsKind = Literal["none", "retrieve", "list", "search"]
+CallsKind = Literal["none", "retrieve", "list", "search", "object"]
 Params = list[tuple[str, str]]
 
 
@@ -68,6 +70,10 @@ def build(
     if any(b.empty for b in bounds.values()):
         sent: dict[str, Exactness] = dict.fromkeys(bounds, "exact")
         return Calls(kind="none", sent=sent, notes=("no row can match: no Stripe call",))
+    if table.single is not None:
+        # One object, no list parameters: nothing the query says can reach Stripe.
+        note = f"one object: GET {table.list_path}, every predicate applied by the engine"
+        return Calls((Call("object", table.list_path),), kind="object", notes=(note,))
     includes = tuple(c for c in table.includable if c in columns)
     retrieve = _retrieve_calls(table, bounds, includes, columns)
     if retrieve is not None:
@@ -89,7 +95,9 @@ def with_limit(calls: Calls, max_rows: int) -> Calls:
     """
     if max_rows == 0:
         return Calls(kind="none", sent=calls.sent, notes=(*calls.notes, "LIMIT 0: no Stripe call"))
-    limited = tuple(c if c.kind == "retrieve" else _limited(c, max_rows) for c in calls.calls)
+    limited = tuple(
+        c if c.kind in ("retrieve", "object") else _limited(c, max_rows) for c in calls.calls
+    )
     fanout = calls.fanout
     if fanout is not None:
         fanout = replace(fanout, template=_limited(fanout.template, max_rows), embedded=None)

@@ -13,12 +13,14 @@ from urllib.parse import quote, urlencode
 
 from stripe_dbapi.stripe_api import PAGE_SIZE, addressable, page_limit
 
-CallKind = Literal["list", "retrieve", "search"]
+CallKind = Literal["list", "retrieve", "search", "object"]
 
 
 @dataclass(frozen=True)
 class Call:
-    """One Stripe request sequence: a paged list, a retrieve, or a paged search.
+    """One Stripe request sequence: a paged list, a retrieve, a paged search, or the one
+    GET of a single-object endpoint ("object": `/v1/balance`, no parameters, the catalog's
+    `Table.single` makes its rows).
 
     `filled` gives column values the rows of this call are known to have but Stripe does
     not return (a filter-only column's value, the parent key of a nested list). `slice`
@@ -39,14 +41,14 @@ class Call:
     def describe(self) -> str:
         """The first request this call sends, as `GET /v1/…?…` (its page size included)."""
         params = list(self.params)
-        if self.kind != "retrieve" and self.paginated:
+        if self.kind not in ("retrieve", "object") and self.paginated:
             params.append(("limit", str(page_limit(self.max_rows))))
         # Percent-encoded as sent, but leaving the characters that read the same either way.
         query = urlencode(params, safe="[]@:,{}'<>")
         return f"GET {self.path}" + (f"?{query}" if query else "")
 
     def pages(self) -> str:
-        if self.kind == "retrieve" or not self.paginated:
+        if self.kind in ("retrieve", "object") or not self.paginated:
             return "1"
         if self.max_rows is not None and self.max_rows <= PAGE_SIZE:
             return "1"

@@ -1,7 +1,8 @@
 """The sandbox's API: a request (method, path, parsed parameters) in, a JSON body out.
 
 Routes come from the catalog alone: each table's `list_path`, `retrieve_path` and
-`search_path`, plus `GET /v1/account`. Lists are newest first (`created`, then `id`,
+`search_path`, a single-object table's one object (`Table.single`: `/v1/balance`,
+`/v1/account`) from `Dataset.singles`. Lists are newest first (`created`, then `id`,
 descending) with exact `starting_after`/`ending_before` cursors; filters are the catalog's
 ("eq" on a column, a filter-only relationship or a nested field of that name; "range" with
 `[gt|gte|lt|lte]`, see `filters.py`). Errors are raised as `ApiError` with Stripe's
@@ -71,7 +72,7 @@ class SandboxAPI:
         routes: list[tuple[int, re.Pattern[str], str, Table, list[str]]] = []
         for table in dataset.catalog:
             for kind, path in (
-                ("list", table.list_path),
+                ("object" if table.single is not None else "list", table.list_path),
                 ("retrieve", table.retrieve_path),
                 ("search", table.search_path),
             ):
@@ -100,6 +101,8 @@ class SandboxAPI:
         kind, table, values = self._route(method, path, params)
         if table is None:
             return self._account(account)
+        if kind == "object":
+            return self._single(table, params)
         if kind == "list":
             req = self._list_request(table, values, params, path.rstrip("/"))
             positions, has_more = _scan_page(req)
@@ -121,6 +124,8 @@ class SandboxAPI:
         kind, table, values = self._route(method, path, params)
         if table is None:
             return dumps(self._account(account))
+        if kind == "object":
+            return dumps(self._single(table, params))
         if kind == "list":
             req = self._list_request(table, values, params, path.rstrip("/"))
             positions, has_more = index.page(
@@ -163,6 +168,14 @@ class SandboxAPI:
             404,
             f"Unrecognized request URL (GET: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
         )
+
+    def _single(self, table: Table, params: Params) -> dict[str, Any]:
+        """The one object of a single-object endpoint (it takes only `expand[]`)."""
+        _check_known(params, {"expand"})
+        obj = self.dataset.singles.get(table.object)
+        if obj is None:
+            raise ApiError(404, f"Unrecognized request URL (GET: {table.list_path}).")
+        return dict(obj)
 
     def _account(self, account: str | None) -> dict[str, Any]:
         return self.dataset.account if account is None else {**self.dataset.account, "id": account}

@@ -84,6 +84,8 @@ class Dataset(Mapping[str, list[Row]]):
                 rows = [r for c in self.children.get(table.name, {}).values() for r in c.rows]
             self._tables[table.name] = Collection.of(rows, b.relations.get(table.name))
         self.account = _account(b)
+        # The objects of the single-object endpoints (`Table.single`), by object type.
+        self.singles: dict[str, Row] = {"account": self.account, "balance": _balance(b)}
         # table -> id -> the stub a retrieve of a deleted object answers (see `_deleted`).
         self.deleted: dict[str, dict[str, Row]] = {}
 
@@ -271,6 +273,28 @@ def _embedded_groups(
                         grouped.setdefault(r[f.column], []).append(r)
                 return grouped, f"{target.list_path}?{f.param}={{}}"
     return None, ""
+
+
+def _balance(b: Builder) -> Row:
+    """GET /v1/balance: per currency, the net of the balance transactions that are
+    available and of those still pending (every currency in both lists, as Stripe does)."""
+    sums: dict[str, dict[str, int]] = {}
+    for bt in b.rows.get("balance_transactions", []):
+        by_status = sums.setdefault(bt["currency"], {"available": 0, "pending": 0})
+        by_status[bt["status"]] += bt["net"]
+
+    def entries(status: str) -> list[Row]:
+        return [
+            {"amount": s[status], "currency": c, "source_types": {"card": s[status]}}
+            for c, s in sorted(sums.items())
+        ]
+
+    return {
+        "object": "balance",
+        "available": entries("available"),
+        "livemode": False,
+        "pending": entries("pending"),
+    }
 
 
 def _account(b: Builder) -> Row:

@@ -32,6 +32,8 @@ def ordered(tables: Iterable[Table], get) -> list[Table]:  # type: ignore[no-unt
 def build(b: Builder) -> None:
     """Generate rows for every catalog table that has none yet."""
     for table in ordered(b.catalog, b.catalog.get):
+        if table.single is not None:
+            continue  # one object, not rows (`Dataset.singles`)
         if table.parent is None:
             if not b.rows.get(table.name):
                 for t in b.times(b.count(_TOP_LEVEL_ROWS, 3)):

@@ -38,6 +38,8 @@ def call_pages(client: StripeClient, call: Call) -> Iterator[Rows]:
     if call.kind == "retrieve":
         obj = client.retrieve(call.path, call.params)
         yield [obj] if obj is not None and obj.get("deleted") is not True else []
+    elif call.kind == "object":
+        yield [client.get(call.path, call.params)]  # made rows by the table's `single`
     elif call.kind == "search":
         query = dict(call.params).get("query", "")
         extra = [(k, v) for k, v in call.params if k != "query"]
@@ -61,6 +63,7 @@ def scan_batches(
     Calls run concurrently (at most `concurrency` requests in flight); a list call marked
     with `slice` is split into parallel time slices after its first page (slicing.py); a
     fan-out reads child rows from the parents' embedded lists where they are complete.
+    A single-object table's rows are made from its one object (`Table.single.rows`).
     A row is one object *with the values its call fills*: the same subscription under
     `price=a` and `price=b` is two rows, and a child id that is unique only within its
     parent (an account's `card_payments` capability) is one row per parent.
@@ -74,6 +77,8 @@ def scan_batches(
     parent = scan.fanout.column if scan.fanout is not None else None
     seen: set[tuple[Any, ...]] = set()
     for call, rows in pool.run(tasks, concurrency, capacity):
+        if table.single is not None:
+            rows = [row for obj in rows for row in table.single.rows(obj)]
         if dedupe:
             fresh = []
             for row in rows:

@@ -20,6 +20,7 @@ from stripe_dbapi.catalog import (
     Column,
     Filter,
     Parent,
+    Single,
     Table,
     load_catalog,
 )
@@ -64,8 +65,66 @@ def test_every_sdk_list_endpoint_is_a_table_unless_overrides_explain_why(catalog
     sdk = _sdk_list_paths()
     assert len(sdk) == 120
     assert skipped <= sdk
-    assert {t.list_path for t in catalog} == sdk - skipped
-    assert len(catalog) == len(sdk) - len(skipped)
+    singles = {t.list_path for t in catalog if t.single is not None}
+    assert singles == {o["path"] for o in overrides["single_objects"].values()}
+    assert all(o["why"] for o in overrides["single_objects"].values())
+    assert {t.list_path for t in catalog} - singles == sdk - skipped
+    assert len(catalog) == len(sdk) - len(skipped) + len(singles)
+
+
+def test_single_object_endpoints(catalog: Catalog) -> None:
+    """`balance` unnests every list of the Balance object into rows; `account` is the
+    authenticated account with the columns of `accounts`; neither takes list params."""
+    balance, account = catalog.tables["balance"], catalog.tables["account"]
+    for table in (balance, account):
+        assert table.single is not None and not table.paginated
+        assert not table.filters and table.retrieve_path is None and table.parent is None
+    assert balance.single == Single(
+        unnest=(
+            "available",
+            "connect_reserved",
+            "instant_available",
+            "issuing.available",
+            "pending",
+            "refund_and_dispute_prefunding.available",
+            "refund_and_dispute_prefunding.pending",
+        ),
+        kind_column="kind",
+        carry=("livemode",),
+    )
+    types = {c.name: c.type for c in balance.columns}
+    assert types == {
+        "kind": "VARCHAR",
+        "amount": "BIGINT",
+        "currency": "VARCHAR",
+        "livemode": "BOOLEAN",
+        "net_available": "JSON",
+        "source_types": "JSON",
+    }
+    assert balance.column("kind").enum == balance.single.unnest  # type: ignore[union-attr]
+    assert account.single == Single() and account.object == "account"
+    assert account.columns == catalog.tables["accounts"].columns
+
+
+def test_single_rows_unnest_dotted_lists_and_carry_fields() -> None:
+    single = Single(
+        unnest=("available", "issuing.available", "pending"),
+        kind_column="kind",
+        carry=("livemode",),
+    )
+    obj = {
+        "object": "balance",
+        "livemode": True,
+        "available": [{"amount": 1, "currency": "usd"}, {"amount": 2, "currency": "eur"}],
+        "issuing": {"available": [{"amount": 3, "currency": "usd"}]},
+    }
+    assert single.rows(obj) == [
+        {"livemode": True, "amount": 1, "currency": "usd", "kind": "available"},
+        {"livemode": True, "amount": 2, "currency": "eur", "kind": "available"},
+        {"livemode": True, "amount": 3, "currency": "usd", "kind": "issuing.available"},
+    ]
+    assert single.rows({"issuing": None, "pending": None}) == []
+    assert Single().rows({"id": "acct_1"}) == [{"id": "acct_1"}]
 
 
 def test_table_names_follow_the_list_path(catalog: Catalog) -> None:
@@ -78,7 +137,8 @@ def test_table_names_follow_the_list_path(catalog: Catalog) -> None:
 
 def test_catalog_is_internally_consistent(catalog: Catalog) -> None:
     for table in catalog:
-        assert table.column_names[:2] == ("id", "object"), table.name
+        if table.single is None or not table.single.unnest:  # balance rows are entries
+            assert table.column_names[:2] == ("id", "object"), table.name
         assert len(set(table.column_names)) == len(table.columns), table.name
         for column in table.columns:
             assert column.type in SQL_TYPES, (table.name, column.name)
@@ -245,7 +305,7 @@ def test_search_paths(catalog: Catalog) -> None:
 
 
 def test_lists_that_take_no_limit_are_unpaginated(catalog: Catalog) -> None:
-    unpaginated = {t.name for t in catalog if not t.paginated}
+    unpaginated = {t.name for t in catalog if not t.paginated and t.single is None}
     assert unpaginated == {"accounts_capabilities", "reporting_report_types"}
 
 

@@ -11,7 +11,9 @@ For every catalog table, every filter kind (=, IN and range; with a value Stripe
 where the parameter takes a closed set, one it does not) and the table's scan defaults,
 `plan_query` plans a query, and every request of the plan (calls, fan-out templates, their
 parent scans) must send only accepted parameters with accepted values, every required
-parameter, and `limit` only where the list paginates. A full scan of a table whose plain
+parameter, and `limit` only where the list paginates. A single-object table (`/v1/balance`)
+is held to its GET method's `…RetrieveParams` the same way (it takes no `limit`), and no
+predicate or LIMIT of a query on it reaches Stripe. A full scan of a table whose plain
 list hides rows reads them anyway (a scan default or a union of calls), and a scan that
 reads an includable column expands it.
 """
@@ -134,6 +136,36 @@ def contracts() -> dict[str, Contract]:
     return out
 
 
+@cache
+def object_contracts() -> dict[str, Contract]:
+    """Every v1 GET of one object at a fixed path (no `{id}`): path -> Contract."""
+    out: dict[str, Contract] = {}
+    for info in pkgutil.walk_packages(stripe.__path__, "stripe."):
+        if not info.name.endswith("_service") or ".v2." in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+                continue
+            for name, method in vars(cls).items():
+                if name == "list" or name.endswith("_async") or not inspect.isfunction(method):
+                    continue
+                path = re.search(r'"get",\s*"(/v1/[^"{]*)"', inspect.getsource(method))
+                params = inspect.signature(method).parameters.get("params")
+                found = re.search(r"(\w+Params)", str(params.annotation)) if params else None
+                if path is None or found is None:
+                    continue
+                holder = getattr(stripe.params, found.group(1), None)
+                if holder is not None:
+                    out[path.group(1)] = _contract(path.group(1), holder)
+    return out
+
+
+def contract_of(table: Table) -> Contract:
+    """The contract of the endpoint a table reads: its list, or its one object's GET."""
+    return (object_contracts() if table.single is not None else contracts())[table.list_path]
+
+
 # --------------------------------------------------------------------------- requests
 
 
@@ -155,7 +187,8 @@ def _path_table(path: str, catalog: Catalog) -> Table:
 
 
 def requests_of(plan: Plan, catalog: Catalog) -> list[Request]:
-    """Every list request of the plan, as `Call.describe()` renders its first page."""
+    """Every list (or single-object) request of the plan, as `Call.describe()` renders
+    its first page."""
     out: list[Request] = []
 
     def add(scan: Scan) -> None:
@@ -164,7 +197,7 @@ def requests_of(plan: Plan, catalog: Catalog) -> list[Request]:
             add(scan.fanout.parent)
             calls.append(scan.fanout.template)
         for call in calls:
-            if call.kind != "list":
+            if call.kind not in ("list", "object"):
                 continue
             text = call.describe().removeprefix("GET ")
             parts = urlsplit(text)
@@ -180,7 +213,7 @@ def violations(plan: Plan, catalog: Catalog) -> list[str]:
     """What the plan's requests send that Stripe does not take, or leave out that it needs."""
     problems: list[str] = []
     for r in requests_of(plan, catalog):
-        contract = contracts()[r.table.list_path]
+        contract = contract_of(r.table)
         sent = {}
         for name, value in r.params:
             base = name.split("[", 1)[0]
@@ -296,8 +329,12 @@ def _params() -> list[Any]:
 
 def test_the_oracle_knows_every_catalog_table() -> None:
     catalog = load_catalog()
-    missing = [t.name for t in catalog if t.list_path not in contracts()]
+    missing = [t.name for t in catalog if t.single is None and t.list_path not in contracts()]
     assert missing == []
+    singles = [t.name for t in catalog if t.single is not None]
+    assert sorted(singles) == ["account", "balance"]
+    assert all(t.list_path in object_contracts() for t in catalog if t.single is not None)
+    assert object_contracts()["/v1/balance"].accepted == {"expand"}
     assert not contracts()["/v1/accounts/{account}/capabilities"].paginated
     assert "reversed" not in contracts()["/v1/topups"].values["status"]
 
@@ -320,6 +357,29 @@ def test_requests_follow_stripes_contract(case: Case) -> None:
                 sent = dict(r.params)
                 for name, value in table.defaults.items():
                     assert sent.get(name) == value, f"scan default {name}={value} not sent"
+
+
+def _single_cases() -> list[Any]:
+    """Every column of every single-object table, constrained, with a LIMIT."""
+    return [
+        pytest.param(table.name, column.name, id=f"{table.name}-{column.name}")
+        for table in load_catalog()
+        if table.single is not None
+        for column in table.columns
+    ]
+
+
+@pytest.mark.parametrize(("name", "column"), _single_cases())
+def test_nothing_of_a_query_reaches_a_single_object_endpoint(name: str, column: str) -> None:
+    """No list parameters: every predicate (an id too) and the LIMIT stay with the engine."""
+    catalog = load_catalog()
+    table = catalog.tables[name]
+    literal = _literal(table, column)
+    sql = f"SELECT * FROM {name} WHERE {column} = {literal} AND {column} IN ({literal}) LIMIT 1"
+    plan = plan_query(sql, catalog)
+    assert [c.describe() for s in plan.scans for c in s.calls] == [f"GET {table.list_path}"]
+    assert violations(plan, catalog) == []
+    assert all(status == "dropped" for s in plan.scans for _, status in s.predicates)
 
 
 def _whole_table_cases() -> list[Any]:

@@ -50,7 +50,11 @@ def test_scale_one_has_the_promised_volumes(ds) -> None:
         assert ds[name], name
     assert {s["status"] for s in ds["subscriptions"]} >= {"active", "canceled"}
     assert any(i["lines"]["total_count"] > 10 for i in ds["invoices"])
-    assert all(ds[name] for name in ds), [name for name in ds if not ds[name]]
+    lists = [t.name for t in ds.catalog if t.single is None]
+    assert all(ds[name] for name in lists), [name for name in lists if not ds[name]]
+    singles = {t.object for t in ds.catalog if t.single is not None}
+    assert set(ds.singles) == singles == {"account", "balance"}
+    assert ds.singles["balance"]["available"] and ds.singles["balance"]["pending"]
 
 
 def test_generation_is_cached_per_seed_and_scale(ds) -> None:
