@@ -27,6 +27,7 @@ import re
 import sys
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, Literal, Union
@@ -112,52 +113,51 @@ def _contract(path: str, params_cls: type) -> Contract:
 def contracts() -> dict[str, Contract]:
     """Every v1 list endpoint of stripe-python: list path -> Contract."""
     out: dict[str, Contract] = {}
+    for module, cls in _service_classes():
+        method = cls.__dict__.get("list")
+        if method is None:
+            continue
+        source = inspect.getsource(method)
+        path = re.search(r'"(/v1/[^"]*)"', source)
+        annotation = str(inspect.signature(method).parameters["params"].annotation)
+        name = re.search(r"(\w+ListParams)", annotation)
+        if path is None or name is None:
+            continue
+        namespace = module.__name__.removeprefix("stripe.").rsplit(".", 1)[0]
+        holder = stripe.params
+        if namespace and not namespace.startswith("_"):
+            holder = importlib.import_module(f"stripe.params.{namespace}")
+        out[path.group(1)] = _contract(path.group(1), getattr(holder, name.group(1)))
+    return out
+
+
+def _service_classes() -> Iterator[tuple[Any, type]]:
+    """(module, class) of every v1 service class stripe-python defines."""
     for info in pkgutil.walk_packages(stripe.__path__, "stripe."):
         if not info.name.endswith("_service") or ".v2." in info.name:
             continue
         module = importlib.import_module(info.name)
         for cls in vars(module).values():
-            if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
-                continue
-            method = cls.__dict__.get("list")
-            if method is None:
-                continue
-            source = inspect.getsource(method)
-            path = re.search(r'"(/v1/[^"]*)"', source)
-            annotation = str(inspect.signature(method).parameters["params"].annotation)
-            name = re.search(r"(\w+ListParams)", annotation)
-            if path is None or name is None:
-                continue
-            namespace = module.__name__.removeprefix("stripe.").rsplit(".", 1)[0]
-            holder = stripe.params
-            if namespace and not namespace.startswith("_"):
-                holder = importlib.import_module(f"stripe.params.{namespace}")
-            out[path.group(1)] = _contract(path.group(1), getattr(holder, name.group(1)))
-    return out
+            if inspect.isclass(cls) and cls.__module__ == module.__name__:
+                yield module, cls
 
 
 @cache
 def object_contracts() -> dict[str, Contract]:
     """Every v1 GET of one object at a fixed path (no `{id}`): path -> Contract."""
     out: dict[str, Contract] = {}
-    for info in pkgutil.walk_packages(stripe.__path__, "stripe."):
-        if not info.name.endswith("_service") or ".v2." in info.name:
-            continue
-        module = importlib.import_module(info.name)
-        for cls in vars(module).values():
-            if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+    for _, cls in _service_classes():
+        for name, method in vars(cls).items():
+            if name == "list" or name.endswith("_async") or not inspect.isfunction(method):
                 continue
-            for name, method in vars(cls).items():
-                if name == "list" or name.endswith("_async") or not inspect.isfunction(method):
-                    continue
-                path = re.search(r'"get",\s*"(/v1/[^"{]*)"', inspect.getsource(method))
-                params = inspect.signature(method).parameters.get("params")
-                found = re.search(r"(\w+Params)", str(params.annotation)) if params else None
-                if path is None or found is None:
-                    continue
-                holder = getattr(stripe.params, found.group(1), None)
-                if holder is not None:
-                    out[path.group(1)] = _contract(path.group(1), holder)
+            path = re.search(r'"get",\s*"(/v1/[^"{]*)"', inspect.getsource(method))
+            params = inspect.signature(method).parameters.get("params")
+            found = re.search(r"(\w+Params)", str(params.annotation)) if params else None
+            if path is None or found is None:
+                continue
+            holder = getattr(stripe.params, found.group(1), None)
+            if holder is not None:
+                out[path.group(1)] = _contract(path.group(1), holder)
     return out
 
 
