@@ -11,8 +11,10 @@ PEP 249 exceptions carrying Stripe's HTTP status, error code and request id.
 
 from __future__ import annotations
 
+import collections
 import http.client
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -39,6 +41,7 @@ class StripeClient:
     INITIAL_DELAY = 0.5
     MAX_DELAY = 5.0
     RATE_LIMIT_DELAY = 1.0
+    LATENCY_SAMPLES = 16  # answers the latency estimate looks back over
     MAX_PAGE_BYTES = 64 * 1024 * 1024  # one decoded answer; Stripe's largest pages are ~1 MB
 
     def __init__(
@@ -67,9 +70,13 @@ class StripeClient:
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
         self._extra_secrets = tuple(extra_secrets)
         self.counters = Counters()  # requests, pages, rows, waits: read by Cursor.progress
-        self.latency: float | None = None  # seconds per answer, a moving average
+        # Seconds per answer of the last LATENCY_SAMPLES requests, and the client's CPU
+        # seconds per answer (a moving average over scans): what `workers` sizes by.
+        self._latencies: collections.deque[float] = collections.deque(maxlen=self.LATENCY_SAMPLES)
+        self.cpu_per_answer: float | None = None
         self._rng = random.Random()
         self.session = requests.Session()
+        _read_environment_once(self.session, self.api_base)
         bounded.mount(self.session, pool_connections=4, pool_maxsize=max(4, max_concurrency * 2))
         self.session.headers.update(
             {
@@ -101,11 +108,33 @@ class StripeClient:
 
     # -- requests ----------------------------------------------------------------------
 
-    def workers(self, maximum: int) -> int:
-        """Requests a scan should keep in flight, at most `maximum`: what the rate budget
-        and the measured latency need (stripe_api.requests_in_flight)."""
+    @property
+    def latency(self) -> float | None:
+        """How long the last answers took, in seconds: the quickest quarter's slowest.
+
+        Slower answers also hold the time a busy client took to read them (its threads
+        wait for one interpreter lock), which more threads would only lengthen; the
+        quickest one alone would miss the server's usual jitter."""
+        if not self._latencies:
+            return None
+        return sorted(self._latencies)[len(self._latencies) // 4]
+
+    def observe_cpu(self, seconds: float, answers: int) -> None:
+        """What a scan cost the client: `seconds` of CPU for `answers` answers."""
+        if answers < 2 or seconds <= 0:
+            return  # one answer is mostly the query's fixed cost, not the per-page cost
+        per = seconds / answers
+        old = self.cpu_per_answer
+        self.cpu_per_answer = per if old is None else 0.5 * old + 0.5 * per
+
+    def workers(self, maximum: int, *, adaptive: bool = True) -> int:
+        """Requests a scan should keep in flight, at most `maximum`: what the measured
+        latency, the client's CPU per answer and the rate budget can use
+        (stripe_api.requests_in_flight; `adaptive` False: the budget only)."""
         rate = self.limiter.rate if self.limiter is not None else None
-        return requests_in_flight(maximum, rate, self.latency)
+        return requests_in_flight(
+            maximum, rate, self.latency, self.cpu_per_answer, adaptive=adaptive
+        )
 
     def get(self, path: str, params: Params | Mapping[str, str] = ()) -> dict[str, Any]:
         """GET `path` with `params`, retried as Stripe advises; the decoded JSON object."""
@@ -305,7 +334,7 @@ class StripeClient:
         finally:
             self.counters.answered()
         took = time.monotonic() - started
-        self.latency = took if self.latency is None else 0.8 * self.latency + 0.2 * took
+        self._latencies.append(took)
         logger.debug(
             "GET %s %s -> %d request_id=%s in %.0f ms",
             path,
@@ -477,3 +506,18 @@ def _reason(exc: Exception) -> str:
     if "reset" in lowered or "aborted" in lowered or "remotedisconnected" in lowered:
         return "connection closed by the server"
     return type(exc).__name__
+
+
+def _read_environment_once(session: requests.Session, url: str) -> None:
+    """The environment's proxy and CA-bundle settings for `url`, read once per client.
+
+    With `trust_env` on, requests reads them again on every request (with ~/.netrc): a
+    scan paid about 0.6 ms of CPU per page for it. And a ~/.netrc entry for the host would
+    replace the key's Authorization header with its login. `HTTPS_PROXY`, `NO_PROXY` and
+    `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` keep their meaning, as of connect time.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False

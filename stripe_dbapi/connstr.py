@@ -41,6 +41,7 @@ class ConnectionConfig:
     max_retries: int = BY_ATTR["max_retries"].default
     max_rows: int | None = BY_ATTR["max_rows"].default
     max_concurrency: int = BY_ATTR["max_concurrency"].default
+    concurrency: str = BY_ATTR["concurrency"].default
     rate_limit: float | None = BY_ATTR["rate_limit"].default
     use_search: bool = BY_ATTR["use_search"].default
     pushdown: bool = BY_ATTR["pushdown"].default

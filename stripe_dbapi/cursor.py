@@ -135,7 +135,9 @@ class Cursor:
             conn.client,
             plan,
             conn.catalog,
-            concurrency=conn.client.workers(conn.config.max_concurrency),
+            concurrency=conn.client.workers(
+                conn.config.max_concurrency, adaptive=conn.config.concurrency == "auto"
+            ),
             check=self._session.check,
         )
         self._result = Result(

@@ -144,10 +144,20 @@ PROPERTIES: tuple[Property, ...] = (
         "int",
         16,
         "At most how many requests one query may have in flight at once (parallel "
-        "created-range slices, fan-out over parents, IN lists). Under a rate limit a scan "
-        "keeps only as many as the budget and the measured latency need "
-        "(2 × rate × latency + 2).",
+        "created-range slices, fan-out over parents, IN lists).",
         minimum=1,
+    ),
+    Property(
+        "Concurrency",
+        "concurrency",
+        "choice",
+        "auto",
+        "How many of MaxConcurrency a scan uses. `auto`: as many as the measured latency "
+        "and the client's CPU per page can use (1 + latency ÷ CPU per page: one at a "
+        "local server, about 9 at 100 ms, MaxConcurrency at Stripe's 200–400 ms), within "
+        "the rate budget (rate × (latency + CPU per page) + 1). `fixed`: MaxConcurrency, "
+        "within the rate budget.",
+        choices=("auto", "fixed"),
     ),
     Property(
         "RateLimit",

@@ -41,19 +41,46 @@ def rate_budget(api_key: str | None) -> float:
     return LIVE_RATE if is_live_key(api_key) else TEST_RATE
 
 
-def requests_in_flight(maximum: int, rate: float | None, latency: float | None) -> int:
-    """How many requests a scan keeps in flight: enough to spend the rate budget, no more.
+CPU_PER_REQUEST = 0.01  # the client's CPU for one page of 100 charges, until measured
 
-    Little's law: `rate` requests a second, each answered after `latency` seconds, need
-    `rate × latency` in flight; a worker also spends time on each page besides waiting
-    for it (decoding, handing it over), so twice that, plus two for jitter (measured:
-    at zero latency under `RateLimit=100` this is faster than 16 workers, and sends fewer
-    requests, since a sliced scan cuts pieces per worker). With no budget (a server other
-    than Stripe) or no measured latency yet, `maximum` (MaxConcurrency).
+
+def requests_in_flight(
+    maximum: int,
+    rate: float | None,
+    latency: float | None,
+    cpu: float | None = None,
+    *,
+    adaptive: bool = True,
+) -> int:
+    """How many requests a scan keeps in flight: as many as it can use, at most `maximum`.
+
+    Two limits, both from measurements: `latency`, the seconds a request waits for its
+    answer, and `cpu`, the client's CPU seconds per answer (reading, decoding, handing it
+    to DuckDB; CPU_PER_REQUEST until measured).
+
+    - **The interpreter lock** (`adaptive`): the client's threads share one lock, so its
+      answers are processed one at a time, `cpu` seconds each. While one request waits,
+      `latency ÷ cpu` other answers can be processed. A second request in flight saves
+      at most `latency` per answer, and when that is less than `cpu` it saves less than
+      the threads lose contending for the lock (measured at zero latency: two workers
+      took twice as long as one, each socket read of one waiting for the lock the other
+      holds while decoding): one request. Otherwise `1 + 2 × latency ÷ cpu`, twice what
+      Little's law needs because pieces of a scan end unevenly and latency varies (at
+      80–120 ms: about 16; at 20 ms: about 5).
+    - **The rate budget** (`rate` requests a second): Little's law, `rate × (latency +
+      cpu)` in flight spend it, plus one for jitter; more only queue at the limiter.
+
+    With nothing measured yet (`latency` None), `maximum` (MaxConcurrency).
     """
-    if rate is None or latency is None or rate <= 0:
+    if latency is None:
         return maximum
-    return max(2, min(maximum, math.ceil(2 * rate * latency) + 2))
+    per_answer = cpu if cpu is not None and cpu > 0 else CPU_PER_REQUEST
+    n = maximum
+    if adaptive:
+        n = min(n, 1 if latency < per_answer else 1 + int(2 * latency / per_answer))
+    if rate is not None and rate > 0:
+        n = min(n, math.ceil(rate * (latency + per_answer)) + 1)
+    return max(1, n)
 
 
 def page_limit(remaining: int | None, page_size: int = PAGE_SIZE) -> int:

@@ -9,6 +9,7 @@ that finally fails fails the whole scan: no partial result is ever returned as c
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -76,19 +77,25 @@ def scan_batches(
     dedupe = len(scan.calls) > 1 or scan.fanout is not None
     parent = scan.fanout.column if scan.fanout is not None else None
     seen: set[tuple[Any, ...]] = set()
-    for call, rows in pool.run(tasks, concurrency, capacity):
-        if table.single is not None:
-            rows = [row for obj in rows for row in table.single.rows(obj)]
-        if dedupe:
-            fresh = []
-            for row in rows:
-                key = _row_key(row, call, parent)
-                if key[0] is None or key not in seen:
-                    seen.add(key)
-                    fresh.append(row)
-            rows = fresh
-        if rows:
-            yield to_batch(rows, table, scan.columns, call.filled)
+    cpu, asked = time.process_time(), client.request_count
+    try:
+        for call, rows in pool.run(tasks, concurrency, capacity):
+            if table.single is not None:
+                rows = [row for obj in rows for row in table.single.rows(obj)]
+            if dedupe:
+                fresh = []
+                for row in rows:
+                    key = _row_key(row, call, parent)
+                    if key[0] is None or key not in seen:
+                        seen.add(key)
+                        fresh.append(row)
+                rows = fresh
+            if rows:
+                yield to_batch(rows, table, scan.columns, call.filled)
+    finally:
+        # The whole process's CPU while the scan ran, per answer: what sizes the next
+        # scan's requests in flight (stripe_api.requests_in_flight).
+        client.observe_cpu(time.process_time() - cpu, client.request_count - asked)
 
 
 def _row_key(row: dict[str, Any], call: Call, parent: str | None) -> tuple[Any, ...]:

@@ -170,7 +170,7 @@ class Differ:
     connection to one sandbox; `check(query)` runs a query on both sides."""
 
     def __init__(self, server: SandboxServer) -> None:
-        base = f"ApiBase={server.url};LiveAPIKey={server.api_key};MaxConcurrency=4"
+        base = f"ApiBase={server.url};LiveAPIKey={server.api_key};MaxConcurrency=4;Concurrency=fixed"
         self.pushed = stripe_dbapi.connect(base)
         self.searching = stripe_dbapi.connect(base + ";UseSearch=true")
         self.reference = stripe_dbapi.connect(base + ";Pushdown=false")

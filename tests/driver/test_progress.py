@@ -29,7 +29,7 @@ def test_progress_counts_the_pages_and_rows_of_the_last_query(conn, sandbox):
 
 def test_progress_shows_requests_in_flight_and_rate_limiter_waits():
     with start_sandbox(seed=0, scale=0.1, latency_ms="150:150") as srv:
-        dsn = srv.dsn + ";RateLimit=4;MaxConcurrency=2"
+        dsn = srv.dsn + ";RateLimit=4;MaxConcurrency=2;Concurrency=fixed"
         with stripe_dbapi.connect(dsn) as conn:
             cur = conn.cursor()
             seen: list[Progress] = []

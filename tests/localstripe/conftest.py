@@ -33,6 +33,7 @@ def seeded(sdk: stripe.StripeClient) -> Seeded:
 
 @pytest.fixture
 def conn(localstripe: LocalStripe, seeded: Seeded) -> Iterator[stripe_dbapi.Connection]:
-    connection = stripe_dbapi.connect(localstripe.dsn)
+    # Concurrency=fixed: scans in parallel, as at Stripe's latency (tests/conftest.py).
+    connection = stripe_dbapi.connect(localstripe.dsn + ";Concurrency=fixed")
     yield connection
     connection.close()

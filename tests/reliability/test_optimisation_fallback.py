@@ -34,7 +34,7 @@ def _server_without_created() -> ScriptedServer:
 def test_slices_a_server_rejects_are_dropped_with_a_warning(caplog: pytest.LogCaptureFixture):
     server = _server_without_created()
     try:
-        with fast_connect(server.dsn()) as conn, caplog.at_level(logging.WARNING):
+        with fast_connect(server.dsn(Concurrency="fixed")) as conn, caplog.at_level(logging.WARNING):
             cur = conn.cursor()
             cur.execute("SELECT id FROM charges")
             assert sorted(r[0] for r in cur.fetchall()) == sorted(r["id"] for r in ROWS)

@@ -71,7 +71,7 @@ def test_default_budget_is_stripes_at_stripe_and_none_elsewhere():
 def test_a_parallel_scan_under_a_server_rate_limit_draws_no_429_and_succeeds():
     # The server answers 429 beyond 15 requests per second; the driver's budget is 12.
     with start_sandbox(seed=0, scale=0.3, rate_limit=15) as srv:
-        with stripe_dbapi.connect(srv.dsn + ";RateLimit=12;MaxConcurrency=8") as conn:
+        with stripe_dbapi.connect(srv.dsn + ";RateLimit=12;MaxConcurrency=8;Concurrency=fixed") as conn:
             srv.reset_log()
             started = time.monotonic()
             cur = conn.cursor()

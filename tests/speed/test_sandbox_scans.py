@@ -44,12 +44,30 @@ def test_the_sandbox_data_has_created_clusters(sandbox):
 def test_parallel_and_sequential_scans_return_identical_rows(sandbox, sql):
     sequential, seq_requests = _all(sandbox.dsn + ";MaxConcurrency=1", sql)
     sandbox.reset_log()
-    parallel, par_requests = _all(sandbox.dsn + ";MaxConcurrency=8", sql)
+    parallel, par_requests = _all(sandbox.dsn + ";MaxConcurrency=8;Concurrency=fixed", sql)
     ids = [r[0] for r in parallel]
     assert len(ids) == len(set(ids))
     assert sorted(parallel, key=repr) == sorted(sequential, key=repr)
     assert any("lt" in (r.params.get("created") or {}) for r in sandbox.requests)  # sliced
     assert par_requests <= seq_requests * 1.6 + 8
+
+
+def test_a_local_server_is_read_one_request_at_a_time_by_default(sandbox):
+    """Concurrency=auto: an answer here takes less than the CPU to process it, so more
+    requests in flight would only contend for the interpreter lock (docs/performance.md)."""
+    sequential, seq_requests = _all(sandbox.dsn + ";MaxConcurrency=1", "SELECT * FROM charges")
+    with stripe_dbapi.connect(sandbox.dsn) as conn:
+        assert conn.client.latency is not None  # connect() answered
+        assert conn.client.workers(conn.config.max_concurrency) == 1
+        sandbox.reset_log()
+        cur = conn.cursor()
+        cur.execute("SELECT * FROM charges")
+        rows = cur.fetchall()
+        assert conn.client.cpu_per_answer is not None  # measured by the scan
+        assert conn.client.workers(conn.config.max_concurrency) == 1
+    assert sorted(rows, key=repr) == sorted(sequential, key=repr)
+    assert len(sandbox.requests) == seq_requests  # the sequential pages, no slice
+    assert not any("lt" in (r.params.get("created") or {}) for r in sandbox.requests)
 
 
 @pytest.mark.parametrize(

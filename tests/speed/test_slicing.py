@@ -30,6 +30,13 @@ class FakeStripe:
         self.requests: list[tuple[tuple[str, str], ...]] = []
         self._lock = threading.Lock()
 
+    @property
+    def request_count(self) -> int:
+        return len(self.requests)
+
+    def observe_cpu(self, seconds: float, answers: int) -> None:
+        """What StripeClient sizes the next scan by; nothing to size here."""
+
     def list_pages(
         self,
         path: str,
@@ -177,11 +184,30 @@ def test_a_sliced_scan_costs_at_most_one_request_more_per_piece(seed):
 
 
 def test_a_scan_keeps_only_the_requests_in_flight_its_budget_needs():
-    """Little's law: rate × latency in flight spends the budget; more only queue."""
+    """Little's law: rate × (latency + CPU per answer) in flight spend the budget."""
     from stripe_dbapi.stripe_api import requests_in_flight
 
-    assert requests_in_flight(16, None, 0.2) == 16  # no budget: MaxConcurrency
-    assert requests_in_flight(16, 25.0, None) == 16  # nothing measured yet
-    assert requests_in_flight(16, 25.0, 0.1) == 7  # a test key: 2 × 25/s × 0.1 s + 2
-    assert requests_in_flight(16, 100.0, 0.3) == 16  # a live key: capped by MaxConcurrency
-    assert requests_in_flight(16, 100.0, 0.0) == 2  # an instant server: never fewer than two
+    def budget_only(rate: float | None, latency: float | None, cpu: float = 0.01) -> int:
+        return requests_in_flight(16, rate, latency, cpu, adaptive=False)
+
+    assert budget_only(None, 0.2) == 16  # no budget: MaxConcurrency
+    assert budget_only(25.0, None) == 16  # nothing measured yet
+    assert budget_only(25.0, 0.1) == 4  # a test key: 25/s × 0.11 s + 1
+    assert budget_only(100.0, 0.3) == 16  # a live key: capped by MaxConcurrency
+    assert budget_only(100.0, 0.0) == 2  # an instant server: 100/s × 0.01 s + 1
+
+
+def test_a_scan_keeps_only_the_requests_in_flight_the_client_can_process():
+    """One request while an answer takes less than the client's CPU for it; then
+    1 + 2 × latency ÷ CPU per answer, within MaxConcurrency and the rate budget."""
+    from stripe_dbapi.stripe_api import CPU_PER_REQUEST, requests_in_flight
+
+    assert requests_in_flight(16, None, 0.002, 0.01) == 1  # a local server
+    assert requests_in_flight(16, None, 0.009, 0.01) == 1  # still under the CPU per answer
+    assert requests_in_flight(16, None, 0.02, 0.01) == 5  # 1 + 2 × 20 ms ÷ 10 ms
+    assert requests_in_flight(16, None, 0.1, 0.012) == 16  # Stripe's latencies: the cap
+    assert requests_in_flight(4, None, 0.1, 0.012) == 4  # MaxConcurrency
+    assert requests_in_flight(16, None, 0.1, 0.001) == 16
+    assert requests_in_flight(16, 25.0, 0.1, 0.01) == 4  # the budget is lower
+    assert requests_in_flight(16, None, 0.02, None) == 1 + int(0.04 / CPU_PER_REQUEST)
+    assert requests_in_flight(16, None, None, 0.01) == 16  # nothing measured yet
