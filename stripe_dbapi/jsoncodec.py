@@ -12,6 +12,7 @@ before fails now.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -31,3 +32,12 @@ def loads(data: bytes) -> Any:
 def dumps(value: Any) -> bytes:
     """Compact JSON text (UTF-8) of a decoded value, keys in their order."""
     return _encoder.encode(value)
+
+
+def dumps_lines(values: Sequence[Any]) -> bytes:
+    """The `dumps` text of each value, each followed by a newline, in one call.
+
+    Compact JSON never holds a raw newline (a string escapes it), so the lines are exactly
+    the values' texts; one call costs less than one `dumps` a value.
+    """
+    return _encoder.encode_lines(values)
