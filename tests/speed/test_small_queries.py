@@ -117,3 +117,26 @@ def test_an_engine_error_on_the_first_page_is_raised_by_execute(conn, engine_que
         cur.execute("SELECT CAST(id AS INTEGER) FROM charges")
     assert len(engine_queries) == 1
     assert cur.execute("SELECT 1").fetchall() == [(1,)]  # the cursor works on
+
+
+def test_small_queries_reuse_one_engine_thread(conn, sandbox, monkeypatch):
+    # Each engine call of the main thread is handed to a worker thread (so Ctrl-C is
+    # handled at once); the worker waits for the next call instead of a new one starting.
+    from stripe_dbapi import session
+
+    customer, n = _a_customer_with_charges(sandbox)
+    started: list[object] = []
+    real = session._Worker.__init__
+
+    def counted(self: Any) -> None:
+        started.append(self)
+        real(self)
+
+    cur = conn.cursor()
+    cur.execute("SELECT * FROM charges WHERE customer = ?", [customer]).fetchall()
+    monkeypatch.setattr(session._Worker, "__init__", counted)
+    for _ in range(5):
+        assert (
+            len(cur.execute("SELECT * FROM charges WHERE customer = ?", [customer]).fetchall()) == n
+        )
+    assert started == []
