@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import duckdb
@@ -38,7 +38,7 @@ from stripe_dbapi.lockdown import check_sql, refused_function_names
 from stripe_dbapi.session import Session, close_quietly
 
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
-PAGE_RUN_MAX = 32  # pages per query of a page-by-page run (see Result._page_by_page)
+PAGE_RUN_MAX = 32  # pages per query of a page-by-page run (see Result._page_runs)
 POOL_SIZE = 8  # DuckDB connections configured before the configuration is locked
 
 
@@ -171,6 +171,9 @@ class Engine:
                 return
 
 
+_Run = tuple[list[str], list[Any], pa.Table]  # one run of pages: columns, types, rows
+
+
 class Result:
     """A running query: its description and its batches, read lazily."""
 
@@ -195,7 +198,8 @@ class Result:
         self._failure: list[BaseException] = []
         self._rel: Any = None
         self._reader: pa.RecordBatchReader | None = None
-        self._pages: Iterator[pa.RecordBatch] | None = None
+        self._pages: Generator[pa.RecordBatch, None, None] | None = None
+        self._runs: Generator[_Run, None, None] | None = None
         self.description: list[tuple[str, str]] = []
         self._schema = pa.schema([])
         try:
@@ -230,27 +234,37 @@ class Result:
         name: str,
         stream: tuple[pa.Schema, Iterator[pa.RecordBatch]],
     ) -> None:
+        """Run the query on the first page now: its result gives the description and the
+        schema, as a database driver's execute() waits for the first rows. Only a stream
+        with no page at all needs the query bound over no rows to learn them."""
         schema, batches = stream
-        con = self._con
+        runs = self._runs = self._page_runs(sql, name, self._guard(batches))
+        first = next(runs, None)
+        if first is None:
+            first = self._call(functools.partial(self._query, sql, name, schema.empty_table()))
+        columns, types, table = first
+        self.description = [(n, str(t)) for n, t in zip(columns, types)]
+        self._schema = _utc_schema(table.schema, self.types)
+        self._pages = self._page_batches(table, runs)
 
-        def bind() -> tuple[Any, pa.Table]:  # over no rows: names, types and Arrow schema
-            con.register(name, schema.empty_table())
-            rel = con.sql(sql)
-            return rel, rel.to_arrow_table()
+    def _page_batches(
+        self, first: pa.Table, runs: Iterator[_Run]
+    ) -> Generator[pa.RecordBatch, None, None]:
+        """The result batches of the first run, then of each later run, conformed."""
+        for out in first.to_batches():
+            yield self._conform(out)
+        for _, _, table in runs:
+            for out in table.to_batches():
+                yield self._conform(out)
 
-        rel, empty = self._call(bind)  # one engine call: one hand-over to its thread
-        self.description = [(n, str(t)) for n, t in zip(rel.columns, rel.types)]
-        self._schema = _utc_schema(empty.schema, self.types)
-        self._pages = self._page_by_page(sql, name, self._guard(batches))
-
-    def _page_by_page(
+    def _page_runs(
         self, sql: str, name: str, batches: Iterator[pa.RecordBatch]
-    ) -> Iterator[pa.RecordBatch]:
+    ) -> Generator[_Run, None, None]:
         """The query run over the first page alone, then over runs of pages twice as long
-        each time, up to PAGE_RUN_MAX pages.
+        each time, up to PAGE_RUN_MAX pages: each run's columns, types and rows.
 
         The first rows still need only the first page; after that, a DuckDB query costs
-        about 20 ms to bind and start whatever its input's size, so one per page would be
+        milliseconds to bind and start whatever its input's size, so one per page would be
         most of a scan's CPU (issue #15). Doubling keeps the queries to about
         log2(pages) + pages / PAGE_RUN_MAX, and memory to one run of pages.
         """
@@ -260,25 +274,17 @@ class Result:
             run.append(batch)
             if len(run) < size:
                 continue
-            yield from self._run_pages(sql, name, run)
+            yield self._call(functools.partial(self._query, sql, name, pa.Table.from_batches(run)))
             run = []
             size = min(size * 2, PAGE_RUN_MAX)
         if run:
-            yield from self._run_pages(sql, name, run)
+            yield self._call(functools.partial(self._query, sql, name, pa.Table.from_batches(run)))
 
-    def _run_pages(
-        self, sql: str, name: str, run: list[pa.RecordBatch]
-    ) -> Iterator[pa.RecordBatch]:
-        con = self._con
-        pages = pa.Table.from_batches(run)
-
-        def query() -> pa.Table:
-            con.register(name, pages)
-            return con.sql(sql).to_arrow_table()
-
-        table = self._call(query)
-        for out in table.to_batches():
-            yield self._conform(out)
+    def _query(self, sql: str, name: str, pages: pa.Table) -> _Run:
+        """One engine call: the query over `pages` registered as its scan."""
+        self._con.register(name, pages)
+        rel = self._con.sql(sql)
+        return rel.columns, rel.types, rel.to_arrow_table()
 
     def _guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """Stop between pages when the query is overdue or interrupted, and remember the
@@ -329,10 +335,11 @@ class Result:
     def close(self) -> None:
         """Stop the scans and release the result; safe from any thread, and twice."""
         self._session.end()
-        pages, self._pages = self._pages, None
-        if pages is not None and hasattr(pages, "close"):
-            with contextlib.suppress(Exception):
-                pages.close()  # stops the scan: no more pages are fetched
+        for gen in (self._pages, self._runs):
+            if gen is not None:
+                with contextlib.suppress(Exception):
+                    gen.close()  # stops the scan: no more pages are fetched
+        self._pages = self._runs = None
         reader, self._reader = self._reader, None
         self._rel = None
         names, self._names = self._names, []

@@ -19,7 +19,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
 from stripe_dbapi.catalog.model import DIALECT
-from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
+from stripe_dbapi.exceptions import Error, NotSupportedError, ProgrammingError
 
 # Table functions SQL may call (docs/security.md); every other one is refused by name.
 ALLOWED_TABLE_FUNCTIONS = frozenset(
@@ -58,8 +58,35 @@ def check_sql(sql: str, refused_functions: frozenset[str]) -> None:
     any position, `x.f()` and quoted names included) against the refused functions, and
     the sqlglot tree, where every table function in FROM must be on the allow-list (this
     also refuses functions of extensions that are not loaded) and no view over the
-    engine's own state may be read.
+    engine's own state may be read. The verdict is a pure function of the text and the
+    refused set, so it is kept for the last CHECKED texts (of at most CHECKED_CHARS
+    characters, so the cache stays small); a refusal is raised every time, as a fresh
+    exception.
     """
+    if len(sql) <= CHECKED_CHARS:
+        verdict = _verdict(sql, refused_functions)
+    else:
+        verdict = _verdict.__wrapped__(sql, refused_functions)
+    if verdict is not None:
+        error, message = verdict
+        raise error(message)
+
+
+CHECKED = 256  # verdicts kept (a query's text includes its parameters' values)
+CHECKED_CHARS = 20_000  # longer texts are checked every time, never kept
+
+
+@functools.lru_cache(maxsize=CHECKED)
+def _verdict(sql: str, refused_functions: frozenset[str]) -> tuple[type[Error], str] | None:
+    """None when `sql` may run, else the error class and message that refuse it."""
+    try:
+        _check(sql, refused_functions)
+    except (NotSupportedError, ProgrammingError) as exc:
+        return type(exc), exc.message
+    return None
+
+
+def _check(sql: str, refused_functions: frozenset[str]) -> None:
     try:
         tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(sql)
     except (SqlglotError, ValueError, RecursionError) as exc:

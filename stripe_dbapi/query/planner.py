@@ -26,7 +26,7 @@ from sqlglot import exp
 from stripe_dbapi import typemap
 from stripe_dbapi.catalog.model import DIALECT, VARCHAR, Catalog, Table
 from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
-from stripe_dbapi.query import analysis, calls, joins, pushdown, rewrites, search, statement
+from stripe_dbapi.query import analysis, calls, joins, memo, pushdown, rewrites, search, statement
 from stripe_dbapi.query import params as sqlparams
 from stripe_dbapi.query.analysis import ScanFacts, TableRef
 from stripe_dbapi.query.calls import Calls, Exactness
@@ -94,7 +94,13 @@ def _plan(
     refs = analysis.table_refs(tree, catalog)
     rewrites.json_arrows_in_arguments(tree)
     analysis.tag_integers(tree)
-    found = analysis.analyse(tree, refs, catalog, scalars)
+    found = memo.analysed(
+        sql,
+        memo.params_key(params),
+        catalog,
+        scalars,
+        lambda: analysis.analyse(tree, refs, catalog, scalars),
+    )
     if found.ok:
         analysis.as_timestamps(tree, found.seconds)
     else:

@@ -121,6 +121,19 @@ def test_query_timeout_also_bounds_streaming_fetches(scripted):
             cur.fetchone()  # no silent end of the result after the error
 
 
+def test_query_timeout_holds_while_execute_awaits_the_first_page(scripted):
+    # A page-by-page query runs on its first page inside execute() (engine.Result).
+    server = slow_pages(scripted, delay=1.5)
+    with fast_connect(server.dsn(QueryTimeout=1, MaxConcurrency=1)) as conn:
+        cur = conn.cursor()
+        started = time.monotonic()
+        with pytest.raises(stripe_dbapi.OperationalError, match="QueryTimeout=1 s"):
+            cur.execute("SELECT id FROM customers")
+        assert cur.plan is not None and cur.plan.row_wise
+        assert time.monotonic() - started < 4
+        assert cur.execute("SELECT 1").fetchall() == [(1,)]
+
+
 def test_query_timeout_is_a_positive_number():
     for bad in ("0", "-1", "soon"):
         with pytest.raises(stripe_dbapi.InterfaceError, match="QueryTimeout"):
@@ -222,6 +235,19 @@ def test_ctrl_c_while_pages_stream_is_a_keyboard_interrupt(scripted):
         with pytest.raises(KeyboardInterrupt):
             cur.execute("SELECT count(*) FROM customers ORDER BY 1").fetchall()
         assert time.monotonic() - started < 2
+        assert cur.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_ctrl_c_while_execute_awaits_the_first_page_is_a_keyboard_interrupt(scripted):
+    server = slow_pages(scripted, delay=1.0)
+    with fast_connect(server.dsn(MaxConcurrency=1)) as conn:
+        cur = conn.cursor()
+        threading.Timer(0.3, _thread.interrupt_main).start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            cur.execute("SELECT id FROM customers")
+        assert cur.plan is not None and cur.plan.row_wise
+        assert time.monotonic() - started < 3
         assert cur.execute("SELECT 1").fetchall() == [(1,)]
 
 

@@ -30,3 +30,45 @@ def test_a_dropped_cursors_finalizer_may_run_while_the_pool_lock_is_held():
     assert outcome == ["collected"]
     assert conn.cursor().execute("SELECT 1").fetchall() == [(1,)]
     conn.close()
+
+
+def test_an_engine_call_that_does_not_return_keeps_its_thread():
+    # Engine calls from the main thread run on kept worker threads (session._Worker); a
+    # call still running (one that ignored an interrupt) is never handed the next one.
+    from stripe_dbapi import session
+
+    release = threading.Event()
+    started = threading.Event()
+    session._hand_over(lambda: (started.set(), release.wait(20)), threading.Event())
+    assert started.wait(5)
+    ran = threading.Event()
+    session._hand_over(ran.set, threading.Event())
+    try:
+        assert ran.wait(5), "the second call waited for the first one's thread"
+    finally:
+        release.set()
+    with stripe_dbapi.connect("Sandbox=true;SandboxScale=0.01") as conn:
+        assert conn.cursor().execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_a_forked_child_starts_its_own_engine_threads(tmp_path):
+    # The parent's waiting threads do not exist in a forked child (os.register_at_fork).
+    import os
+
+    from stripe_dbapi import session
+
+    with stripe_dbapi.connect("Sandbox=true;SandboxScale=0.01") as conn:
+        conn.cursor().execute("SELECT 1").fetchall()  # leaves a worker waiting
+        assert session._idle
+        pid = os.fork()
+        if pid == 0:  # the child: exit code 0 when its own engine call runs
+            code = 1
+            try:
+                code = 0 if not session._idle else 2
+                done = threading.Event()
+                session._hand_over(lambda: None, done)
+                code = code or (0 if done.wait(5) else 3)
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0

@@ -80,6 +80,40 @@ def test_functions_outside_the_allow_list_are_refused_by_name(small_conn, sql):
     assert REFUSED_FUNCTIONS[sql] in str(exc)
 
 
+def test_a_kept_verdict_refuses_every_time_with_a_fresh_error(small_conn, monkeypatch):
+    # check_sql keeps its verdict per exact text (lockdown._verdict): the text is checked
+    # once, and the refusal is raised again each time, never swallowed or shared.
+    from stripe_dbapi import lockdown
+
+    checked: list[str] = []
+    check = lockdown._check
+    monkeypatch.setattr(
+        lockdown, "_check", lambda sql, refused: (checked.append(sql), check(sql, refused))
+    )
+    lockdown._verdict.cache_clear()
+    sql = "SELECT * FROM read_text('.tmp/kept')"
+    first, second = refusal(small_conn, sql), refusal(small_conn, sql)
+    assert isinstance(second, stripe_dbapi.NotSupportedError) and first is not second
+    assert str(first) == str(second) and "read_text" in str(second)
+    assert len(checked) == 1 and "READ_TEXT('.tmp/kept')" in checked[0]  # the engine's text
+    checked.clear()
+    lockdown._verdict.cache_clear()
+    refused = small_conn.engine.refused_functions
+    with pytest.raises(stripe_dbapi.NotSupportedError, match="write_log"):
+        lockdown.check_sql("SELECT write_log('x')", refused)
+    with pytest.raises(stripe_dbapi.NotSupportedError, match="write_log"):
+        lockdown.check_sql("SELECT write_log('x')", refused)
+    lockdown.check_sql("SELECT 1", refused)
+    lockdown.check_sql("SELECT 1", refused)
+    # The verdict belongs to the refused set too: another set checks the text anew.
+    lockdown.check_sql("SELECT write_log('x')", frozenset())
+    assert checked == ["SELECT write_log('x')", "SELECT 1", "SELECT write_log('x')"]
+    long = "SELECT 1" + " " * lockdown.CHECKED_CHARS  # too long to keep: checked each time
+    lockdown.check_sql(long, refused)
+    lockdown.check_sql(long, refused)
+    assert checked[3:] == [long, long]
+
+
 ALLOWED = {
     "SELECT * FROM range(3)": [(0,), (1,), (2,)],
     "SELECT * FROM generate_series(1, 2)": [(1,), (2,)],
