@@ -323,26 +323,28 @@ class StripeClient:
         except (requests.RequestException, http.client.HTTPException, OSError, ValueError) as exc:
             # Everything the transport can raise becomes a failure the caller maps to an
             # OperationalError: a raw requests/urllib3/socket exception must never escape.
-            logger.debug(
-                "GET %s %s -> %s after %.0f ms",
-                path,
-                self.redactor.redact(_format_params(items)),
-                type(exc).__name__,
-                (time.monotonic() - started) * 1000,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "GET %s %s -> %s after %.0f ms",
+                    path,
+                    self.redactor.redact(_format_params(items)),
+                    type(exc).__name__,
+                    (time.monotonic() - started) * 1000,
+                )
             return None, exc
         finally:
             self.counters.answered()
         took = time.monotonic() - started
         self._latencies.append(took)
-        logger.debug(
-            "GET %s %s -> %d request_id=%s in %.0f ms",
-            path,
-            self.redactor.redact(_format_params(items)),
-            response.status_code,
-            safe_request_id(response.headers.get("Request-Id")) or "-",
-            (time.monotonic() - started) * 1000,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # the redaction is not free: not per page
+            logger.debug(
+                "GET %s %s -> %d request_id=%s in %.0f ms",
+                path,
+                self.redactor.redact(_format_params(items)),
+                response.status_code,
+                safe_request_id(response.headers.get("Request-Id")) or "-",
+                took * 1000,
+            )
         if response.status_code == 429 and self.limiter is not None:
             self.limiter.penalize(self.RATE_LIMIT_DELAY)
         return response, None
