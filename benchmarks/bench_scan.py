@@ -670,7 +670,13 @@ if "{mode}" == "fetchmany":
         n += len(rows)
 else:
     n = len(cur.fetchall())
-print(n, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:  # VmHWM is this program's own peak; ru_maxrss keeps the parent's peak at fork (Linux)
+    status = open("/proc/self/status").read()
+    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError, ValueError):
+    pass
+print(n, time.perf_counter() - started, peak)
 """
 
 
