@@ -268,17 +268,20 @@ class Result:
         most of a scan's CPU (issue #15). Doubling keeps the queries to about
         log2(pages) + pages / PAGE_RUN_MAX, and memory to one run of pages.
         """
+        def query(run: list[pa.RecordBatch]) -> _Run:
+            return self._call(functools.partial(self._query, sql, name, pa.Table.from_batches(run)))
+
         run: list[pa.RecordBatch] = []
         size = 1
         for batch in batches:
             run.append(batch)
             if len(run) < size:
                 continue
-            yield self._call(functools.partial(self._query, sql, name, pa.Table.from_batches(run)))
+            yield query(run)
             run = []
             size = min(size * 2, PAGE_RUN_MAX)
         if run:
-            yield self._call(functools.partial(self._query, sql, name, pa.Table.from_batches(run)))
+            yield query(run)
 
     def _query(self, sql: str, name: str, pages: pa.Table) -> _Run:
         """One engine call: the query over `pages` registered as its scan."""

@@ -153,10 +153,9 @@ PROPERTIES: tuple[Property, ...] = (
         "choice",
         "auto",
         "How many of MaxConcurrency a scan uses. `auto`: as many as the measured latency "
-        "and the client's CPU per page can use (1 + latency ÷ CPU per page: one at a "
-        "local server, about 9 at 100 ms, MaxConcurrency at Stripe's 200–400 ms), within "
-        "the rate budget (rate × (latency + CPU per page) + 1). `fixed`: MaxConcurrency, "
-        "within the rate budget.",
+        "and the client's CPU per page can use, within the rate budget (one at a local "
+        "server, MaxConcurrency at Stripe's latency; docs/performance.md, \"How many "
+        "requests in flight\"). `fixed`: MaxConcurrency, within the rate budget.",
         choices=("auto", "fixed"),
     ),
     Property(

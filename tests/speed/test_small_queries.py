@@ -15,20 +15,13 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.engine import Result
-from stripe_dbapi.sandbox import SandboxServer, start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    srv = start_sandbox(seed=5, scale=0.5)
-    try:
-        yield srv
-    finally:
-        srv.stop()
+from stripe_dbapi.sandbox import SandboxServer
 
 
 @pytest.fixture()
 def conn(sandbox: SandboxServer) -> Iterator[stripe_dbapi.Connection]:
+    """The session's sandbox with the default Concurrency (tests/conftest.py's `conn`
+    reads in parallel)."""
     with stripe_dbapi.connect(sandbox.dsn) as connection:
         yield connection
 
