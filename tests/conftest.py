@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 from collections.abc import Iterator
 
@@ -9,6 +10,18 @@ import pytest
 
 import stripe_dbapi
 from stripe_dbapi.sandbox import SandboxServer, start_sandbox
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C works in the suite however it was started.
+
+    A shell without job control starts `cmd &` with SIGINT ignored, and an ignored signal
+    stays ignored across exec: every CLI the Ctrl-C tests spawn would then ignore their
+    SIGINT (and Python would not turn it into KeyboardInterrupt in this process either).
+    A Python handler, unlike SIG_IGN, is reset to the default by exec.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
