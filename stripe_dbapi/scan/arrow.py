@@ -5,13 +5,19 @@ Arrow type are gathered into one list and made one array by one `pa.array` call,
 slices are the columns (pyarrow costs about 2 µs a call whatever its length). Nested
 values are encoded as JSON text by one msgspec call over all of them
 (`jsoncodec.dumps_lines`) and split in Arrow. Whatever the fast path cannot take exactly
-(a value that does not fit its column's type, such as an expanded object where an id is
-expected; a NaN where a JSON column expects an object) takes the per-column path, which
-defines the answer. The engine casts the raw columns to the catalog's types in bulk.
+(an expanded object where an id is expected, a float in an integer column, a NaN where a
+JSON column expects an object) takes the per-value path, `_coerce`, which defines every
+cell: a value becomes a cell only when the cell holds it exactly (an expanded object its
+id, a whole float its integer, `"12"` the number 12); anything else (1.5 or 2**64 in a
+BIGINT, "yes" in a BOOLEAN, a lone surrogate in text) is a DataError naming the column
+and the object, never a NULL or a rounded number (docs/errors.md). The engine casts the
+raw columns to the catalog's types in bulk.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +30,7 @@ import pyarrow.compute as pc
 from stripe_dbapi import jsoncodec, typemap
 from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Column, Table
-from stripe_dbapi.exceptions import InternalError
+from stripe_dbapi.exceptions import DataError, InternalError
 
 _ARROW: dict[typemap.RawType, pa.DataType] = {
     "string": pa.string(),
@@ -34,7 +40,12 @@ _ARROW: dict[typemap.RawType, pa.DataType] = {
 }
 _NULL_TEXT = pa.scalar(b"null")
 # What pyarrow raises for a value that does not fit its type (see `_coerce`).
-_UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError)
+_UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError)
+_INT64 = pa.int64()
+_INT64_RANGE = range(-(2**63), 2**63)
+# Numbers as Stripe writes them in text: JSON's grammar, not Python's (no `1_000`, `nan`).
+_INTEGER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_NUMBER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def raw_schema(table: Table, columns: Sequence[str]) -> pa.Schema:
@@ -113,9 +124,11 @@ def to_batch(
         if built is None:
             for at, name in enumerate(group.names):
                 rule, arrow_type = layout.rules[name]
-                arrays[name] = _column_array(
-                    values[at * count : (at + 1) * count], rule, arrow_type
-                )
+                column = values[at * count : (at + 1) * count]
+                try:
+                    arrays[name] = _column_array(column, rule, arrow_type)
+                except _Unfit as exc:
+                    raise _unfit_error(exc, table, name, rows) from None
         else:
             for at, name in enumerate(group.names):
                 arrays[name] = built.slice(at * count, count)
@@ -125,10 +138,7 @@ def to_batch(
 def _group_array(values: list[Any], group: _Group) -> pa.Array | None:
     """The group's columns as one array, or None when a value needs the per-column path."""
     if not group.nested:
-        try:
-            return pa.array(values, type=group.arrow)
-        except _UNFIT:
-            return None
+        return _plain_array(values, group.arrow)
     try:
         text = jsoncodec.dumps_lines(values)
     except (TypeError, ValueError, OverflowError):  # left for the per-column path to raise
@@ -148,16 +158,76 @@ def _group_array(values: list[Any], group: _Group) -> pa.Array | None:
     return pa.StringArray.from_buffers(len(values), offsets, data, validity, nulls)
 
 
-def _column_array(values: list[Any], rule: typemap.TypeRule, arrow_type: pa.DataType) -> pa.Array:
-    """One column's values as its raw Arrow array: the definition of every value's cell."""
-    if rule.nested:
-        return pa.array(
-            [None if v is None else jsoncodec.dumps(v) for v in values], type=arrow_type
-        )
+def _plain_array(values: list[Any], arrow_type: pa.DataType) -> pa.Array | None:
+    """Values of a plain (not nested) type as one array when pyarrow takes them exactly."""
+    if arrow_type == _INT64 and float in set(map(type, values)):
+        return None  # pyarrow would truncate 1.5 to 1 without a word
     try:
         return pa.array(values, type=arrow_type)
     except _UNFIT:
-        return pa.array([_coerce(v, arrow_type) for v in values], type=arrow_type)
+        return None
+
+
+def _column_array(values: list[Any], rule: typemap.TypeRule, arrow_type: pa.DataType) -> pa.Array:
+    """One column's values as its raw Arrow array: the definition of every value's cell.
+    Raises _Unfit for the first value the column cannot hold exactly."""
+    if not rule.nested:
+        built = _plain_array(values, arrow_type)
+        if built is not None:
+            return built
+    cells = []
+    for at, value in enumerate(values):
+        try:
+            cells.append(_json_text(value) if rule.nested else _coerce(value, arrow_type))
+        except _Unfit as exc:
+            exc.at = at
+            raise
+    return pa.array(cells, type=arrow_type)
+
+
+class _Unfit(ValueError):
+    """A value its column cannot hold exactly: `reason` completes "<the value> …"."""
+
+    def __init__(self, value: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.value = value
+        self.reason = reason
+        self.at = 0  # the value's row in the page, set by `_column_array`
+
+
+def _unfit_error(exc: _Unfit, table: Table, name: str, rows: Rows) -> DataError:
+    """The DataError of a value Stripe sent that its column cannot hold: which column, of
+    which object, what the value is (short: it is Stripe's data) and why it does not fit."""
+    row = rows[exc.at] if exc.at < len(rows) else {}
+    where = row.get("id") if isinstance(row.get("id"), str) else None
+    return DataError(
+        f"Stripe sent a value that `{table.name}.{name}` ({_column(table, name).type}) cannot "
+        f"hold exactly{f', in {where}' if where else ''}: {_describe(exc.value)} {exc.reason}."
+    )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value[:40] + '…' if len(value) > 40 else value!r}"
+    return repr(value)
+
+
+def _json_text(value: Any) -> bytes | None:
+    """A nested value's JSON text (NaN and ±Infinity are `null`: JSON has neither)."""
+    if value is None:
+        return None
+    try:
+        return jsoncodec.dumps(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        surrogate = isinstance(exc, UnicodeError) or "surrogate" in str(exc)
+        why = "it holds a lone surrogate, which is not text" if surrogate else str(exc)
+        raise _Unfit(value, f"cannot be written as JSON ({why})") from None
 
 
 _warmed = threading.Event()
@@ -177,32 +247,55 @@ def warm_up() -> None:
 
 
 def _coerce(value: Any, arrow_type: pa.DataType) -> Any:
-    """One value made to fit its raw Arrow type, or None when it cannot be."""
+    """One value as the cell of its raw Arrow type holds it, exactly, or _Unfit."""
     if value is None:
         return None
     if pa.types.is_string(arrow_type):
         if isinstance(value, dict) and isinstance(value.get("id"), str):
-            return value["id"]  # an expanded reference still reads as its id
-        if isinstance(value, (dict, list)):
-            return jsoncodec.dumps(value).decode()
-        if isinstance(value, bool):
+            value = value["id"]  # an expanded reference still reads as its id
+        elif isinstance(value, (dict, list)):
+            return _json_text(value).decode()  # type: ignore[union-attr]
+        elif isinstance(value, bool):
             return "true" if value else "false"
-        return str(value)
+        text = value if isinstance(value, str) else str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Unfit(value, "holds a lone surrogate, which is not text") from None
+        return text
     if pa.types.is_integer(arrow_type):
-        if isinstance(value, bool):
-            return int(value)
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            return None
-        return number if -(2**63) <= number < 2**63 else None
+        number = _integer(value)
+        if number not in _INT64_RANGE:
+            raise _Unfit(value, "is outside the range of a 64-bit integer")
+        return number
     if pa.types.is_floating(arrow_type):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
+        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+            value = float(value)
+        if isinstance(value, (int, float)):
+            try:
+                return float(value)
+            except OverflowError:
+                raise _Unfit(value, "is outside the range of a double") from None
+        raise _Unfit(value, "is not a number")
     if pa.types.is_boolean(arrow_type):
-        if isinstance(value, str):
-            return {"true": True, "false": False}.get(value.lower())
-        return bool(value) if isinstance(value, (int, float)) else None
-    return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        raise _Unfit(value, "is not a boolean")
+    raise InternalError(f"No raw column type {arrow_type} is known.")
+
+
+def _integer(value: Any) -> int:
+    """A whole number's int: a bool is 0 or 1, a float only when it is whole."""
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise _Unfit(value, "is not a whole number")
+        return int(value)
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+        return int(value)
+    raise _Unfit(value, "is not a whole number")

@@ -206,3 +206,45 @@ class ScriptedServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+# -- a customers list served by a script -----------------------------------------------
+
+CUSTOMERS = [
+    {"id": f"cus_{i:04d}", "object": "customer", "created": 1_750_000_000 - i, "email": f"c{i}@x"}
+    for i in range(250)
+]
+
+
+def page(params, rows=CUSTOMERS) -> Reply:
+    """A correct list page of `rows` for `limit`, `starting_after` and `created` ranges."""
+    query = dict(params)
+    limit = int(query.get("limit", 10))
+    bounds = {
+        "created[gte]": lambda c, v: c >= v,
+        "created[gt]": lambda c, v: c > v,
+        "created[lte]": lambda c, v: c <= v,
+        "created[lt]": lambda c, v: c < v,
+    }
+    for name, keep in bounds.items():
+        if name in query:
+            value = int(query[name])
+            rows = [r for r in rows if keep(r["created"], value)]
+    start = 0
+    if "starting_after" in query:
+        start = next(i for i, r in enumerate(rows) if r["id"] == query["starting_after"]) + 1
+    data = rows[start : start + limit]
+    return Reply(200, {"object": "list", "data": data, "has_more": start + limit < len(rows)})
+
+
+def serve(scripted, customers):
+    """A server that answers the account check, and `customers(params)` on /v1/customers."""
+
+    def script(path, params, n):
+        if path == "/v1/account":
+            return ACCOUNT
+        if path.startswith("/v1/customers"):
+            return customers(params)
+        return stripe_error(404, f"Unrecognized request URL (GET: {path}).")
+
+    return scripted(script)

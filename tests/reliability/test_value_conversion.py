@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from reliability_helpers import CUSTOMERS, fast_connect, page, serve
 
 import stripe_dbapi
 
@@ -152,3 +153,75 @@ def test_non_standard_numbers_still_decode_and_non_ascii_text_is_kept(scripted):
         cur = conn.cursor()
         cur.execute("SELECT name, metadata->>'city' FROM customers")
         assert cur.fetchall() == [("Zoë", "Zürich")]
+
+
+# -- values Stripe sends that their column cannot hold ------------------------------------
+
+
+def _customers_with(scripted, **odd):
+    """A server whose customer cus_0003 carries `odd` values."""
+    rows = [dict(c, **odd) if c["id"] == "cus_0003" else c for c in CUSTOMERS]
+    return serve(scripted, lambda params: page(params, rows))
+
+
+def _read(server, sql):
+    with fast_connect(server.dsn(MaxConcurrency=1)) as conn:
+        return conn.cursor().execute(sql).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "told"),
+    [
+        ("balance", 1.5, "1.5 is not a whole number"),
+        ("balance", 2**63, f"{2**63} is outside the range of a 64-bit integer"),
+        ("balance", -(2**63) - 1, "is outside the range of a 64-bit integer"),
+        ("balance", "12x", "the text '12x' is not a whole number"),
+        ("balance", "1_000", "is not a whole number"),
+        ("balance", {"amount": 5}, "an object is not a whole number"),
+        ("balance", True, None),  # a bool is 0 or 1: exact
+        ("created", 1.75e9 + 0.5, "is not a whole number"),
+        ("delinquent", "yes", "the text 'yes' is not a boolean"),
+        ("delinquent", 2, "2 is not a boolean"),
+        ("email", "a\ud800b", "holds a lone surrogate, which is not text"),
+        ("metadata", {"k": "\udfff"}, "an object cannot be written as JSON"),
+    ],
+)
+def test_a_value_its_column_cannot_hold_is_a_data_error_not_a_null(scripted, column, value, told):
+    """Stripe changing a field's type, a proxy, or a bug: the answer would be wrong (NULL,
+    truncated, wrapped), so the query fails naming the column, the object and the value."""
+    server = _customers_with(scripted, **{column: value})
+    sql = f"SELECT id, {column} FROM customers"
+    if told is None:
+        rows = dict(_read(server, sql))
+        assert rows["cus_0003"] == 1 and len(rows) == len(CUSTOMERS)
+        return
+    with pytest.raises(stripe_dbapi.DataError) as caught:
+        _read(server, sql)
+    message = str(caught.value)
+    assert f"`customers.{column}`" in message and "cus_0003" in message, message
+    assert told in message, message
+    # The other columns still read: only the query that needs the value fails.
+    assert len(_read(server, "SELECT id, object FROM customers")) == len(CUSTOMERS)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("balance", 12.0, 12),
+        ("balance", "-7", -7),
+        ("balance", 2**63 - 1, 2**63 - 1),
+        ("balance", -(2**63), -(2**63)),
+        ("delinquent", "TRUE", True),
+        ("delinquent", 0, False),
+        ("delinquent", 1.0, True),
+        ("email", 12, "12"),
+        ("email", False, "false"),
+        ("email", {"id": "x_1", "object": "x"}, "x_1"),  # an expanded object reads as its id
+        ("email", ["a"], '["a"]'),
+    ],
+)
+def test_a_value_its_column_holds_exactly_comes_back(scripted, column, value, expected):
+    server = _customers_with(scripted, **{column: value})
+    rows = dict(_read(server, f"SELECT id, {column} FROM customers"))
+    assert rows["cus_0003"] == expected
+    assert type(rows["cus_0003"]) is type(expected)

@@ -2,9 +2,10 @@
 
 `to_batch` builds the columns of one raw type with one `pa.array` call and the nested
 columns' JSON text with one encode call; whatever that cannot take exactly goes column by
-column. `_reference` below is the column-at-a-time definition (the code `to_batch` was
-before): every batch, on the sandbox's pages of every table and on the edge cases of
-Stripe's JSON, must equal it, schema, values, nulls and JSON text alike.
+column. `_reference` below is the value-at-a-time definition (`_coerce`, one value made
+the cell that holds it exactly): every batch, on the sandbox's pages of every table and on
+the edge cases of Stripe's JSON, must equal it, schema, values, nulls and JSON text alike,
+and a value no cell holds exactly fails both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlencode
 import pyarrow as pa
 import pytest
 
+import stripe_dbapi
 from stripe_dbapi import jsoncodec
 from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog import Table, load_catalog
@@ -36,7 +38,7 @@ COLUMNS = ("id", "amount", "customer", "captured", "metadata", "created", "outco
 def _reference(
     rows: Rows, table: Table, columns: Sequence[str], fill: Sequence[tuple[str, str]] = ()
 ) -> pa.RecordBatch:
-    """One `pa.array` per column; nested values encoded one by one; unfit values coerced."""
+    """One `pa.array` per column of the values `_coerce` makes; nested values encoded one by one."""
     schema = raw_schema(table, columns)
     fills = dict(fill)
     arrays = []
@@ -49,10 +51,7 @@ def _reference(
                 pa.array([None if v is None else jsoncodec.dumps(v) for v in values], field.type)
             )
             continue
-        try:
-            arrays.append(pa.array(values, type=field.type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            arrays.append(pa.array([_coerce(v, field.type) for v in values], type=field.type))
+        arrays.append(pa.array([_coerce(v, field.type) for v in values], type=field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
@@ -78,18 +77,18 @@ _EDGES: dict[str, Rows] = {
         {"customer": ["cus_1"]},
         {"customer": "cus_2"},
     ],
-    "integers beyond 64 bits": [
-        {"amount": 2**64, "metadata": {"n": 2**70, "m": -(2**80)}},
-        {"amount": 1},
+    "integers at and beyond 64 bits": [
+        {"amount": 2**63 - 1, "metadata": {"n": 2**70, "m": -(2**80)}},
+        {"amount": -(2**63)},
     ],
     "bools in int and string columns": [
         {"amount": True, "created": False, "description": False, "captured": 1}
     ],
-    "floats in int and bool columns": [
-        {"amount": 1.5, "created": 2.0, "captured": 0.0},
-        {"amount": 3},
+    "whole floats in int and bool columns": [
+        {"amount": 1.0, "created": 2.0, "captured": 0.0},
+        {"amount": 3, "captured": 1},
     ],
-    "strings in int and bool columns": [{"amount": "12", "created": "x", "captured": "TRUE"}],
+    "strings in int and bool columns": [{"amount": "12", "created": "-7", "captured": "TRUE"}],
     "numbers in string columns": [{"id": 12, "description": 1.5}],
     "unicode and escapes": [
         {"id": "é\u2028😀", "metadata": {"k": 'é\u2028😀\n\t"\\\x00/'}, "description": "\x1f"}
@@ -118,9 +117,13 @@ def test_the_values_of_the_edge_cases() -> None:
     """What the reference itself answers, pinned, so that both cannot drift together."""
     rows = _same(_EDGES["expanded objects where ids are expected"])
     assert [r["customer"] for r in rows] == ["cus_1", '{"object":"customer"}', '["cus_1"]', "cus_2"]
-    rows = _same(_EDGES["integers beyond 64 bits"])
-    assert rows[0]["amount"] is None and rows[1]["amount"] == 1  # no BIGINT holds 2**64
+    rows = _same(_EDGES["integers at and beyond 64 bits"])
+    assert [r["amount"] for r in rows] == [2**63 - 1, -(2**63)]
     assert rows[0]["metadata"] == f'{{"n":{2**70},"m":{-(2**80)}}}'
+    rows = _same(_EDGES["whole floats in int and bool columns"])
+    assert [(r["amount"], r["created"], r["captured"]) for r in rows] == [(1, 2, False), (3, None, True)]
+    rows = _same(_EDGES["strings in int and bool columns"])
+    assert (rows[0]["amount"], rows[0]["created"], rows[0]["captured"]) == (12, -7, True)
     rows = _same(_EDGES["bools in int and string columns"])
     assert (rows[0]["amount"], rows[0]["created"], rows[0]["description"]) == (1, 0, "false")
     assert rows[0]["captured"] is True
@@ -149,13 +152,26 @@ def test_a_page_decoded_by_json_with_nan_builds_the_reference_batch() -> None:
     assert [r["metadata"] for r in rows] == ['{"x":null}', "null"]
 
 
-def test_values_no_type_takes_fail_as_the_reference_fails() -> None:
-    """Infinity in a BIGINT column and an unpaired surrogate raise what the reference raises."""
-    for rows in ([{"amount": math.inf}], json.loads('[{"metadata": {"k": "\\ud800"}}]')):
-        with pytest.raises(Exception) as want:
-            _reference(rows, CHARGES, COLUMNS)
-        with pytest.raises(type(want.value)):
-            to_batch(rows, CHARGES, COLUMNS)
+_UNFIT_EDGES: dict[str, Rows] = {
+    "a fraction in an int column": [{"id": "ch_1", "amount": 1}, {"id": "ch_2", "amount": 1.5}],
+    "an integer beyond 64 bits": [{"id": "ch_2", "amount": 2**64}],
+    "Infinity in an int column": [{"id": "ch_2", "created": math.inf}],
+    "text in an int column": [{"id": "ch_2", "amount": "1.0"}],
+    "a number other than 0 or 1 in a bool column": [{"id": "ch_2", "captured": 2}],
+    "an unpaired surrogate in text": [{"id": "ch_2", "description": "\ud800"}],
+    "an unpaired surrogate in JSON": json.loads('[{"id": "ch_2", "metadata": {"k": "\\ud800"}}]'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_UNFIT_EDGES))
+def test_a_value_no_cell_holds_exactly_fails_both_and_is_named(case: str) -> None:
+    """The reference refuses it too, and the batch's DataError names the column and the
+    object: a NULL or a rounded number would be a wrong answer (docs/errors.md)."""
+    rows = _UNFIT_EDGES[case]
+    with pytest.raises(ValueError):
+        _reference(rows, CHARGES, COLUMNS)
+    with pytest.raises(stripe_dbapi.DataError, match=r"`charges\.\w+` \(.*\) cannot hold exactly, in ch_2"):
+        to_batch(rows, CHARGES, COLUMNS)
 
 
 @pytest.fixture(scope="module")
