@@ -127,12 +127,18 @@ class Engine:
         # without close(), which gives its connection back through release().
         return Session(self, con)
 
-    def release(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Take back a cursor's connection: into the pool when it is clean, else closed."""
+    def release(self, con: duckdb.DuckDBPyConnection, views_left: bool = True) -> None:
+        """Take back a cursor's connection: into the pool when it is clean, else closed.
+
+        `views_left`: a result may not have unregistered its scans (it was never closed,
+        or its clean-up did not get the connection in time); only then is DuckDB asked
+        which views remain, which costs a small query about a millisecond (issue #15).
+        """
         try:
-            views = con.sql("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()
-            for (name,) in views:
-                con.unregister(name)
+            if views_left:
+                views = con.sql("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()
+                for (name,) in views:
+                    con.unregister(name)
         except (duckdb.Error, RuntimeError):
             close_quietly(con)
             return
@@ -195,6 +201,8 @@ class Result:
         self._session = session
         con = self._con = session.con
         self._names = list(streams)
+        if streams:
+            session.views_left = True  # until close() has unregistered them
         self._failure: list[BaseException] = []
         self._rel: Any = None
         self._reader: pa.RecordBatchReader | None = None
@@ -356,6 +364,7 @@ class Result:
                 # Already gone when the connection was closed first: nothing to release.
                 with contextlib.suppress(duckdb.Error):
                     self._con.unregister(name)
+            self._session.views_left = False
 
         self._session.quietly(release)
 

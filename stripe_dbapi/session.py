@@ -55,6 +55,8 @@ class Session:
         self._timeout: float | None = None
         self._deadline: float | None = None
         self._timer: threading.Timer | None = None
+        # A result registered scans it has not unregistered yet (see Engine.release).
+        self.views_left = False
 
     # -- the time limit -------------------------------------------------------------------
 
@@ -211,7 +213,7 @@ class Session:
             if self._released:
                 return
             self._released = True
-        self.engine.release(self.con)
+        self.engine.release(self.con, self.views_left)
 
 
 IDLE_WORKERS = 2  # engine-call threads kept waiting for the next call, per process

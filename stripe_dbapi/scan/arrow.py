@@ -32,12 +32,20 @@ from stripe_dbapi._typing import Rows
 from stripe_dbapi.catalog.model import Column, Table
 from stripe_dbapi.exceptions import DataError, InternalError
 
+# The type each raw type's values are built as; timestamps are built as their seconds.
 _ARROW: dict[typemap.RawType, pa.DataType] = {
     "string": pa.string(),
     "int64": pa.int64(),
     "float64": pa.float64(),
     "bool": pa.bool_(),
+    "timestamp": pa.int64(),
+    "json": pa.string(),
 }
+_TIMESTAMP = pa.timestamp("s", tz="UTC")
+# DuckDB reads a string field with this extension name as JSON (no cast, no re-parse).
+_JSON_FIELD = {b"ARROW:extension:name": b"arrow.json", b"ARROW:extension:metadata": b""}
+# The seconds DuckDB's TIMESTAMP WITH TIME ZONE holds (microseconds in an int64).
+_SECONDS = range(-(2**63 - 1) // 1_000_000, (2**63 - 1) // 1_000_000 + 1)
 _NULL_TEXT = pa.scalar(b"null")
 # What pyarrow raises for a value that does not fit its type (see `_coerce`).
 _UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError)
@@ -55,7 +63,8 @@ def raw_schema(table: Table, columns: Sequence[str]) -> pa.Schema:
 
 @dataclass(frozen=True)
 class _Group:
-    """The columns of one raw type, built as one array: their names in schema order."""
+    """The columns built as one type (BIGINT and TIMESTAMP both as int64), as one array:
+    their names in schema order."""
 
     arrow: pa.DataType
     nested: bool
@@ -82,14 +91,20 @@ def _layout_of(typed: tuple[tuple[str, str], ...]) -> _Layout:
         for name, sql_type in typed
         for rule in [typemap.rule(sql_type)]
     }
-    members: dict[tuple[typemap.RawType, bool], list[str]] = {}
-    for name, (rule, _) in rules.items():
-        members.setdefault((rule.raw, rule.nested), []).append(name)
-    groups = tuple(
-        _Group(_ARROW[raw], nested, tuple(names)) for (raw, nested), names in members.items()
-    )
-    schema = pa.schema([pa.field(name, arrow) for name, (_, arrow) in rules.items()])
+    members: dict[tuple[pa.DataType, bool], list[str]] = {}
+    for name, (rule, arrow) in rules.items():
+        members.setdefault((arrow, rule.nested), []).append(name)
+    groups = tuple(_Group(arrow, nested, tuple(names)) for (arrow, nested), names in members.items())
+    schema = pa.schema([_field(name, rule) for name, (rule, _) in rules.items()])
     return _Layout(schema, groups, rules)
+
+
+def _field(name: str, rule: typemap.TypeRule) -> pa.Field:
+    if rule.raw == "timestamp":
+        return pa.field(name, _TIMESTAMP)
+    if rule.raw == "json":
+        return pa.field(name, pa.string(), metadata=_JSON_FIELD)
+    return pa.field(name, _ARROW[rule.raw])
 
 
 def _column(table: Table, name: str) -> Column:
@@ -126,12 +141,15 @@ def to_batch(
                 rule, arrow_type = layout.rules[name]
                 column = values[at * count : (at + 1) * count]
                 try:
-                    arrays[name] = _column_array(column, rule, arrow_type)
+                    arrays[name] = _finished(_column_array(column, rule, arrow_type), rule)
                 except _Unfit as exc:
                     raise _unfit_error(exc, table, name, rows) from None
         else:
             for at, name in enumerate(group.names):
-                arrays[name] = built.slice(at * count, count)
+                try:
+                    arrays[name] = _finished(built.slice(at * count, count), layout.rules[name][0])
+                except _Unfit as exc:
+                    raise _unfit_error(exc, table, name, rows) from None
     return pa.RecordBatch.from_arrays([arrays[f.name] for f in layout.schema], schema=layout.schema)
 
 
@@ -156,6 +174,22 @@ def _group_array(values: list[Any], group: _Group) -> pa.Array | None:
     validity = pc.invert(is_null).buffers()[1] if nulls else None
     _, offsets, data = lines.buffers()
     return pa.StringArray.from_buffers(len(values), offsets, data, validity, nulls)
+
+
+def _finished(built: pa.Array, rule: typemap.TypeRule) -> pa.Array:
+    """A column as built, made its raw type: seconds become a timestamp (zero-copy) once
+    checked to be within what DuckDB's timestamps hold."""
+    if rule.raw != "timestamp":
+        return built
+    if built.null_count < len(built):
+        low, high = pc.min_max(built).values()
+        if low.as_py() not in _SECONDS or high.as_py() not in _SECONDS:
+            values = built.to_pylist()
+            at = next(i for i, v in enumerate(values) if v is not None and v not in _SECONDS)
+            unfit = _Unfit(values[at], "is outside the range of a timestamp (seconds since 1970)")
+            unfit.at = at
+            raise unfit
+    return built.view(_TIMESTAMP)
 
 
 def _plain_array(values: list[Any], arrow_type: pa.DataType) -> pa.Array | None:

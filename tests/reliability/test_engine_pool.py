@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
+
 import stripe_dbapi
 
 
@@ -72,3 +74,42 @@ def test_a_forked_child_starts_its_own_engine_threads(tmp_path):
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
+
+
+def _temporary_views(con) -> set[str]:
+    return {n for (n,) in con.sql("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+
+
+def _views_in_the_pool(conn) -> list[str]:
+    """Temporary views of the pooled connections beyond those of a new one (DuckDB's own)."""
+    own = _temporary_views(conn.engine._db.cursor())
+    return sorted(v for con in list(conn.engine._idle) for v in _temporary_views(con) - own)
+
+
+def test_every_way_a_result_ends_leaves_no_scan_in_the_pooled_connection():
+    """A scan registered in a pooled connection would hold its pages, and the next
+    cursor's query could read them. Engine.release only asks DuckDB when a result did
+    not unregister its scans itself (issue #15); every ending must leave none."""
+    with stripe_dbapi.connect("Sandbox=true;SandboxScale=0.05") as conn:
+        cur = conn.cursor()  # read to the end, then closed
+        cur.execute("SELECT id FROM customers").fetchall()
+        cur.close()
+        cur = conn.cursor()  # closed after the first batch of a streamed join
+        cur.execute("SELECT c.id FROM customers c JOIN charges ch ON ch.customer = c.id")
+        cur.fetchone()
+        cur.close()
+        cur = conn.cursor()  # executed again before the first result was read
+        cur.execute("SELECT id FROM charges")
+        cur.execute("SELECT id FROM customers WHERE email = 'x'").fetchall()
+        cur.close()
+        cur = conn.cursor()  # failed while its scan ran
+        with pytest.raises(stripe_dbapi.DataError):
+            cur.execute("SELECT CAST(email AS INTEGER) FROM customers").fetchall()
+        cur.close()
+        dropped = conn.cursor()  # dropped unread, without close(): its finalizer
+        dropped.execute("SELECT id FROM charges ORDER BY created")
+        dropped.fetchone()
+        del dropped
+        gc.collect()
+        assert conn.engine._idle
+        assert _views_in_the_pool(conn) == []

@@ -51,6 +51,12 @@ def _reference(
                 pa.array([None if v is None else jsoncodec.dumps(v) for v in values], field.type)
             )
             continue
+        if pa.types.is_timestamp(field.type):  # unix seconds, within DuckDB's timestamps
+            seconds = [_coerce(v, pa.int64()) for v in values]
+            if any(s is not None and abs(s) > (2**63 - 1) // 1_000_000 for s in seconds):
+                raise ValueError("a timestamp out of range")
+            arrays.append(pa.array(seconds, pa.int64()).cast(field.type))
+            continue
         arrays.append(pa.array([_coerce(v, field.type) for v in values], type=field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -113,6 +119,11 @@ def test_edge_cases_build_the_reference_batch(case: str, fill: Any) -> None:
     _same(_EDGES[case], fill=fill)
 
 
+def _seconds(created: Any) -> int | None:
+    """A TIMESTAMP cell as the unix seconds Stripe sent."""
+    return None if created is None else int(created.timestamp())
+
+
 def test_the_values_of_the_edge_cases() -> None:
     """What the reference itself answers, pinned, so that both cannot drift together."""
     rows = _same(_EDGES["expanded objects where ids are expected"])
@@ -121,11 +132,18 @@ def test_the_values_of_the_edge_cases() -> None:
     assert [r["amount"] for r in rows] == [2**63 - 1, -(2**63)]
     assert rows[0]["metadata"] == f'{{"n":{2**70},"m":{-(2**80)}}}'
     rows = _same(_EDGES["whole floats in int and bool columns"])
-    assert [(r["amount"], r["created"], r["captured"]) for r in rows] == [(1, 2, False), (3, None, True)]
+    assert [(r["amount"], _seconds(r["created"]), r["captured"]) for r in rows] == [
+        (1, 2, False),
+        (3, None, True),
+    ]
     rows = _same(_EDGES["strings in int and bool columns"])
-    assert (rows[0]["amount"], rows[0]["created"], rows[0]["captured"]) == (12, -7, True)
+    assert (rows[0]["amount"], _seconds(rows[0]["created"]), rows[0]["captured"]) == (12, -7, True)
     rows = _same(_EDGES["bools in int and string columns"])
-    assert (rows[0]["amount"], rows[0]["created"], rows[0]["description"]) == (1, 0, "false")
+    assert (rows[0]["amount"], _seconds(rows[0]["created"]), rows[0]["description"]) == (
+        1,
+        0,
+        "false",
+    )
     assert rows[0]["captured"] is True
     rows = _same(_EDGES["missing keys"])
     assert [r["id"] for r in rows] == ["ch_1", None, None] and rows[2]["amount"] == 5
@@ -156,6 +174,7 @@ _UNFIT_EDGES: dict[str, Rows] = {
     "a fraction in an int column": [{"id": "ch_1", "amount": 1}, {"id": "ch_2", "amount": 1.5}],
     "an integer beyond 64 bits": [{"id": "ch_2", "amount": 2**64}],
     "Infinity in an int column": [{"id": "ch_2", "created": math.inf}],
+    "seconds beyond DuckDB's timestamps": [{"id": "ch_1", "created": 1}, {"id": "ch_2", "created": 2**62}],
     "text in an int column": [{"id": "ch_2", "amount": "1.0"}],
     "a number other than 0 or 1 in a bool column": [{"id": "ch_2", "captured": 2}],
     "an unpaired surrogate in text": [{"id": "ch_2", "description": "\ud800"}],
