@@ -391,30 +391,42 @@ def _filled_by_every_call(built: Calls) -> set[str]:
 
 
 def _scan_relation(scan: Scan, table: Table, alias: str) -> exp.Expr:
-    """`(SELECT <typed columns> FROM __stripe_scan_N) AS alias`.
+    """`"__stripe_scan_N" AS alias`, or `(SELECT <cast columns> FROM __stripe_scan_N) AS
+    alias` when a column needs a cast (decimal text, typemap).
 
-    The inner SELECT is text the planner writes itself from the catalog (every name
-    quoted by typemap), held as one verbatim node: this is the tree's last change before
-    it is rendered, and parsing then re-rendering a cast per column (fifty for `SELECT *
-    FROM charges`) was most of the planning time of a small query (issue #15).
+    The scan's stream holds exactly `scan.columns`, in that order, already of the
+    catalog's types but for decimals: without a cast the stream is the table. Binding the
+    projection of a wide table (48 columns for `SELECT * FROM charges`) cost a small
+    query's DuckDB step 1–2 ms (issue #15). The inner SELECT is text the planner writes
+    itself from the catalog (every name quoted by typemap), held as one verbatim node:
+    parsing then re-rendering it was most of a small query's planning time.
     """
     typed = []
     for name in scan.columns:
         column = table.column(name)
         assert column is not None
         typed.append((column.name, column.type))
-    inner = exp.Var(this=_typed_select(tuple(typed), scan.stream_name))
+    select = _typed_select(tuple(typed), scan.stream_name)
+    if select is None:
+        stream = exp.to_identifier(scan.stream_name, quoted=True)
+        return exp.Table(this=stream, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    inner = exp.Var(this=select)
     return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
 @functools.lru_cache(maxsize=1024)
-def _typed_select(columns: tuple[tuple[str, str], ...], stream: str) -> str:
-    """The scan's raw columns, given as (name, catalog type), cast to the catalog's types."""
+def _typed_select(columns: tuple[tuple[str, str], ...], stream: str) -> str | None:
+    """The scan's raw columns, given as (name, catalog type), cast to the catalog's types;
+    None when no column needs a cast."""
     parts = []
+    cast_any = False
     for name, sql_type in columns:
         quoted = typemap.quote_ident(name)
         cast = typemap.rule(sql_type).cast.format(quoted)
+        cast_any = cast_any or cast != quoted
         parts.append(cast if cast == quoted else f"{cast} AS {quoted}")
+    if not cast_any:
+        return None
     return f"SELECT {', '.join(parts)} FROM {typemap.quote_ident(stream)}"
 
 

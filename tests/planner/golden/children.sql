@@ -6,7 +6,7 @@ GET /v1/invoices/in_1/lines?limit=100
 -- case: a child table without its parent key fans out over the parent
 SELECT count(*) FROM invoices_lines
 -- sql:
-SELECT COUNT(*) FROM (SELECT "id" FROM "__stripe_scan_0") AS invoices_lines
+SELECT COUNT(*) FROM "__stripe_scan_0" AS invoices_lines
 -- requests:
 FANOUT GET /v1/invoices?limit=100 SLICED BY created => GET /v1/invoices/{key}/lines?limit=100 EMBEDDED lines
 

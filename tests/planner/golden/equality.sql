@@ -1,7 +1,7 @@
 -- case: equality on a filterable column is sent to Stripe
 SELECT id FROM customers WHERE email = 'ada@example.com'
 -- sql:
-SELECT id FROM (SELECT "id", "email" FROM "__stripe_scan_0") AS customers WHERE email = 'ada@example.com'
+SELECT id FROM "__stripe_scan_0" AS customers WHERE email = 'ada@example.com'
 -- requests:
 GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created
 

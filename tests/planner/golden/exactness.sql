@@ -136,7 +136,7 @@ GET /v1/entitlements/active_entitlements/ent_1
 -- case: integers in a repeated IN are unix seconds in both lists (the simplifier merges equal conjuncts; found by the fuzzer)
 SELECT id FROM customers WHERE created IN (1792892475, '2020-01-01') AND created IN (1792892475, '2020-01-01')
 -- sql:
-SELECT id FROM (SELECT "id", "created" FROM "__stripe_scan_0") AS customers WHERE created IN (TO_TIMESTAMP(1792892475), '2020-01-01') AND created IN (TO_TIMESTAMP(1792892475), '2020-01-01')
+SELECT id FROM "__stripe_scan_0" AS customers WHERE created IN (TO_TIMESTAMP(1792892475), '2020-01-01') AND created IN (TO_TIMESTAMP(1792892475), '2020-01-01')
 -- requests:
 GET /v1/customers?created=1577836800&limit=100 SLICED BY created
 GET /v1/customers?created=1792892475&limit=100 SLICED BY created

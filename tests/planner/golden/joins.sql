@@ -1,7 +1,7 @@
 -- case: filters on both sides of an inner join are pushed to each side
 SELECT c.email, ch.amount FROM charges ch JOIN customers c ON c.id = ch.customer WHERE c.email = 'ada@example.com' AND ch.created >= '2026-01-01'
 -- sql:
-SELECT c.email, ch.amount FROM (SELECT "id", "amount", "created", "customer" FROM "__stripe_scan_0") AS ch JOIN (SELECT "id", "email" FROM "__stripe_scan_1") AS c ON c.id = ch.customer WHERE c.email = 'ada@example.com' AND ch.created >= '2026-01-01'
+SELECT c.email, ch.amount FROM "__stripe_scan_0" AS ch JOIN "__stripe_scan_1" AS c ON c.id = ch.customer WHERE c.email = 'ada@example.com' AND ch.created >= '2026-01-01'
 -- requests:
 GET /v1/charges?created[gte]=1767225600&limit=100 SLICED BY created
 GET /v1/customers?email=ada@example.com&limit=100 SLICED BY created

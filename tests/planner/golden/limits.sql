@@ -6,7 +6,7 @@ GET /v1/charges?limit=5
 -- case: LIMIT with OFFSET fetches both
 SELECT id FROM charges LIMIT 5 OFFSET 10
 -- sql:
-SELECT id FROM (SELECT "id" FROM "__stripe_scan_0") AS charges LIMIT 5 OFFSET 10
+SELECT id FROM "__stripe_scan_0" AS charges LIMIT 5 OFFSET 10
 -- requests:
 GET /v1/charges?limit=15
 

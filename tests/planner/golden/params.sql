@@ -2,7 +2,7 @@
 -- params: ["cus_1", "2026-01-01", 5]
 SELECT id FROM charges WHERE customer = ? AND created >= ? LIMIT ?
 -- sql:
-SELECT id FROM (SELECT "id", "created", "customer" FROM "__stripe_scan_0") AS charges WHERE customer = 'cus_1' AND created >= '2026-01-01' LIMIT 5
+SELECT id FROM "__stripe_scan_0" AS charges WHERE customer = 'cus_1' AND created >= '2026-01-01' LIMIT 5
 -- requests:
 GET /v1/charges?created[gte]=1767225600&customer=cus_1&limit=5
 

@@ -6,7 +6,7 @@ GET /v1/customers?created[gte]=1767225600&limit=100 SLICED BY created
 -- case: a strict bound keeps its operator
 SELECT id FROM charges WHERE created > TIMESTAMP '2026-01-01 00:00:00' AND created < DATE '2026-02-01'
 -- sql:
-SELECT id FROM (SELECT "id", "created" FROM "__stripe_scan_0") AS charges WHERE created > CAST('2026-01-01 00:00:00' AS TIMESTAMP) AND created < CAST('2026-02-01' AS DATE)
+SELECT id FROM "__stripe_scan_0" AS charges WHERE created > CAST('2026-01-01 00:00:00' AS TIMESTAMP) AND created < CAST('2026-02-01' AS DATE)
 -- requests:
 GET /v1/charges?created[gt]=1767225600&created[lt]=1769904000&limit=100 SLICED BY created
 

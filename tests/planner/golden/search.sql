@@ -7,7 +7,7 @@ GET /v1/customers?limit=100 SLICED BY created
 -- use_search: true
 SELECT id FROM customers WHERE metadata->>'plan' = 'pro' AND created >= '2026-01-01'
 -- sql:
-SELECT id FROM (SELECT "id", "created", "metadata" FROM "__stripe_scan_0") AS customers WHERE (metadata ->> '$.plan') = 'pro' AND created >= '2026-01-01'
+SELECT id FROM "__stripe_scan_0" AS customers WHERE (metadata ->> '$.plan') = 'pro' AND created >= '2026-01-01'
 -- requests:
 GET /v1/customers/search?query=metadata['plan']:'pro'+AND+created>%3D1767225600&limit=100
 
