@@ -6,6 +6,12 @@ every thread of every query, so a parallel scan slows down to the budget instead
 drawing 429s. When a 429 arrives anyway (another program uses the same key), the limiter
 halves its rate and holds every thread back, then recovers a tenth of the budget per
 second without 429s (additive increase, multiplicative decrease).
+
+The bucket holds half a second of the budget, not a whole one as Stripe's does: a server
+takes a token when a request arrives, the driver when it sends it, and while a burst is
+in transit (waiting behind one another on a busy server) the server's full bucket refills
+nothing while the driver's refills. The half second of headroom covers that transit;
+sustained, the driver still sends at the whole budget.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ class _Bucket:
     def __init__(self, rate: float, burst: float | None = None) -> None:
         self.base = rate
         self.rate = rate
-        self.capacity = burst if burst is not None else max(1.0, rate)
+        self.capacity = burst if burst is not None else max(1.0, rate / 2)
         self.tokens = self.capacity
         self.updated = time.monotonic()
 
