@@ -27,7 +27,11 @@ class TypeRule:
 
     raw: RawType  # the Arrow type of the scan's column, by name (see scan/arrow.py)
     cast: str  # a format string over the quoted raw column name: "{0}" keeps it as is
-    nested: bool = False  # values are dicts/lists, encoded as JSON text
+
+    @property
+    def nested(self) -> bool:
+        """Values are dicts/lists, encoded as JSON text."""
+        return self.raw == "json"
 
 
 _RULES: dict[str, TypeRule] = {
@@ -37,7 +41,7 @@ _RULES: dict[str, TypeRule] = {
     BOOLEAN: TypeRule("bool", "{0}"),
     DECIMAL: TypeRule("string", f"CAST({{0}} AS {DECIMAL})"),
     TIMESTAMP: TypeRule("timestamp", "{0}"),
-    JSON: TypeRule("json", "{0}", nested=True),
+    JSON: TypeRule("json", "{0}"),
 }
 
 

@@ -136,20 +136,16 @@ def to_batch(
                 column = [default if v is None else v for v in column]
             values += column
         built = _group_array(values, group)
-        if built is None:
-            for at, name in enumerate(group.names):
-                rule, arrow_type = layout.rules[name]
-                column = values[at * count : (at + 1) * count]
-                try:
-                    arrays[name] = _finished(_column_array(column, rule, arrow_type), rule)
-                except _Unfit as exc:
-                    raise _unfit_error(exc, table, name, rows) from None
-        else:
-            for at, name in enumerate(group.names):
-                try:
-                    arrays[name] = _finished(built.slice(at * count, count), layout.rules[name][0])
-                except _Unfit as exc:
-                    raise _unfit_error(exc, table, name, rows) from None
+        for at, name in enumerate(group.names):
+            rule, arrow_type = layout.rules[name]
+            try:
+                if built is None:
+                    column = _column_array(values[at * count : (at + 1) * count], rule, arrow_type)
+                else:
+                    column = built.slice(at * count, count)
+                arrays[name] = _finished(column, rule)
+            except _Unfit as exc:
+                raise _unfit_error(exc, table, name, rows) from None
     return pa.RecordBatch.from_arrays([arrays[f.name] for f in layout.schema], schema=layout.schema)
 
 
@@ -186,9 +182,7 @@ def _finished(built: pa.Array, rule: typemap.TypeRule) -> pa.Array:
         if low.as_py() not in _SECONDS or high.as_py() not in _SECONDS:
             values = built.to_pylist()
             at = next(i for i, v in enumerate(values) if v is not None and v not in _SECONDS)
-            unfit = _Unfit(values[at], "is outside the range of a timestamp (seconds since 1970)")
-            unfit.at = at
-            raise unfit
+            raise _Unfit(values[at], "is outside the range of a timestamp (seconds since 1970)", at)
     return built.view(_TIMESTAMP)
 
 
@@ -222,11 +216,11 @@ def _column_array(values: list[Any], rule: typemap.TypeRule, arrow_type: pa.Data
 class _Unfit(ValueError):
     """A value its column cannot hold exactly: `reason` completes "<the value> …"."""
 
-    def __init__(self, value: Any, reason: str) -> None:
+    def __init__(self, value: Any, reason: str, at: int = 0) -> None:
         super().__init__(reason)
         self.value = value
         self.reason = reason
-        self.at = 0  # the value's row in the page, set by `_column_array`
+        self.at = at  # the value's row in the page (`_column_array` sets it per value)
 
 
 def _unfit_error(exc: _Unfit, table: Table, name: str, rows: Rows) -> DataError:
