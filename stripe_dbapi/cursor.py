@@ -141,7 +141,12 @@ class Cursor:
             check=self._session.check,
         )
         self._result = Result(
-            self._session, plan.sql, streams, materialize=plan.reads_twice, row_wise=plan.row_wise
+            self._session,
+            plan.sql,
+            streams,
+            materialize=plan.reads_twice,
+            row_wise=plan.row_wise,
+            direct=plan.direct,
         )
         self._description = [
             (name, type_code, None, None, None, None, True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import shutil
 import tempfile
 import threading
@@ -29,17 +30,22 @@ import pyarrow as pa
 
 from stripe_dbapi import typemap
 from stripe_dbapi.catalog.model import SCHEMA, Catalog
+from stripe_dbapi.direct import DirectAnswer
 from stripe_dbapi.exceptions import (
     DataError,
     InterfaceError,
     InternalError,
 )
 from stripe_dbapi.lockdown import check_sql, refused_function_names
+from stripe_dbapi.query.plan import Direct
 from stripe_dbapi.session import Session, close_quietly
 
 BATCH_ROWS = 256  # rows per result batch: about three Stripe pages
 PAGE_RUN_MAX = 32  # pages per query of a page-by-page run (see Result._page_runs)
 POOL_SIZE = 8  # DuckDB connections configured before the configuration is locked
+SHAPES_MAX = 256  # Direct plans' output shapes kept per connection (see Engine.shape)
+
+_Shape = tuple[list[str], list[str], pa.Schema]  # a query's output: names, types, schema
 
 
 def _connect(temp_directory: str) -> duckdb.DuckDBPyConnection:
@@ -66,6 +72,7 @@ class Engine:
         # collector, while this thread already holds the lock.
         self._lock = threading.RLock()
         self._idle: list[duckdb.DuckDBPyConnection] = []
+        self._shapes: dict[tuple[str, str, pa.Schema], _Shape] = {}
         self._closed = False
         try:
             self._db = _connect(self.temp_directory)
@@ -126,6 +133,30 @@ class Engine:
         # Made outside the lock: building it may run the finalizer of a cursor dropped
         # without close(), which gives its connection back through release().
         return Session(self, con)
+
+    def shape(
+        self, con: duckdb.DuckDBPyConnection, direct: Direct, name: str, stream: pa.Schema
+    ) -> _Shape:
+        """The names, DuckDB types and Arrow schema of `direct.shape_sql` over a stream of
+        schema `stream` registered as `name`: what the engine's own answer would have.
+        Bound once over no rows on `con` (a few milliseconds), then kept: the same table,
+        projection and stream schema always give the same shape."""
+        key = (direct.table, direct.shape_sql, stream)
+        with self._lock:
+            found = self._shapes.get(key)
+        if found is not None:
+            return found
+        con.register(name, stream.empty_table())
+        try:
+            rel = con.sql(direct.shape_sql)
+            found = (list(rel.columns), [str(t) for t in rel.types], rel.to_arrow_table().schema)
+        finally:
+            con.unregister(name)
+        with self._lock:
+            if len(self._shapes) >= SHAPES_MAX:
+                self._shapes.clear()
+            self._shapes[key] = found
+        return found
 
     def release(self, con: duckdb.DuckDBPyConnection, views_left: bool = True) -> None:
         """Take back a cursor's connection: into the pool when it is clean, else closed.
@@ -191,12 +222,14 @@ class Result:
         *,
         materialize: bool = False,
         row_wise: bool = False,
+        direct: Direct | None = None,
     ) -> None:
         """Check the SQL, register each scan's stream under its name and start the query.
 
         A stream can be read once; with `materialize` (a PIVOT reads its input twice) each
         scan is read into a table first. A `row_wise` query over one scan runs on each
-        page as it arrives, so its first rows come after one page (see planner).
+        page as it arrives, so its first rows come after one page (see planner); a
+        `direct` one is answered from each page without a query (direct.py).
         """
         self._session = session
         con = self._con = session.con
@@ -207,11 +240,14 @@ class Result:
         self._rel: Any = None
         self._reader: pa.RecordBatchReader | None = None
         self._pages: Generator[pa.RecordBatch, None, None] | None = None
-        self._runs: Generator[_Run, None, None] | None = None
+        self._runs: Generator[Any, None, None] | None = None  # runs of pages, or pages
         self.description: list[tuple[str, str]] = []
         self._schema = pa.schema([])
         try:
             check_sql(sql, session.engine.refused_functions)
+            if direct is not None and len(streams) == 1:
+                self._start_direct(direct, *next(iter(streams.items())))
+                return
             if row_wise and len(streams) == 1:
                 self._start_page_by_page(sql, *next(iter(streams.items())))
                 return
@@ -255,6 +291,25 @@ class Result:
         self._schema = _utc_schema(table.schema, self.types)
         self._pages = self._page_batches(table, runs)
 
+    def _start_direct(
+        self, direct: Direct, name: str, stream: tuple[pa.Schema, Iterator[pa.RecordBatch]]
+    ) -> None:
+        """Name and type the output as the engine would, then wait for the first page (as
+        execute() does for a page-by-page run) and answer each page in Arrow."""
+        schema, batches = stream
+        engine = self._session.engine
+        columns, types, out = self._call(
+            functools.partial(engine.shape, self._con, direct, name, schema)
+        )
+        self._names = []  # the shape was bound over a registration of its own, gone now
+        self._session.views_left = False
+        self.description = [(n, t) for n, t in zip(columns, types)]
+        self._schema = _utc_schema(out, types)
+        pages = self._runs = self._guard(batches)
+        first = next(pages, None)
+        answer = DirectAnswer(direct, schema, self._schema)
+        self._pages = answer.batches(itertools.chain([] if first is None else [first], pages))
+
     def _page_batches(
         self, first: pa.Table, runs: Iterator[_Run]
     ) -> Generator[pa.RecordBatch, None, None]:
@@ -297,12 +352,17 @@ class Result:
         rel = self._con.sql(sql)
         return rel.columns, rel.types, rel.to_arrow_table()
 
-    def _guard(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Stop between pages when the query is overdue or interrupted, and remember the
-        driver's own exception: DuckDB re-raises it as its own error."""
+    def _guard(
+        self, batches: Iterator[pa.RecordBatch]
+    ) -> Generator[pa.RecordBatch, None, None]:
+        """Stop between pages when the query is overdue or interrupted — before asking for
+        a page, and on its arrival: a page that came after the deadline is not handed on
+        (a Direct plan answers it at once) — and remember the driver's own exception:
+        DuckDB re-raises it as its own error."""
         try:
             self._session.check()
             for batch in batches:
+                self._session.check()
                 yield batch
                 self._session.check()
         except BaseException as exc:

@@ -103,9 +103,11 @@ def campaign(n: int, first_seed: int, scale: float, log: bool = True) -> dict:
                 print(f"[{generated}/{n}] seed {round_seed}: {diff.report()}\n", file=sys.stderr)
             round_seed += 1
         executed = d.queries_run
+        direct = d.answered_directly
     return {
         "queries": generated,
         "executed": executed,
+        "direct": direct,
         "seeds": seeds,
         "seconds": time.monotonic() - started,
         "differences": list(known),
@@ -118,7 +120,7 @@ def report(result: dict) -> str:
         "# Differential fuzzing: Pushdown=true vs Pushdown=false",
         "",
         f"- queries generated: {result['queries']} (executed, shrinking included: "
-        f"{result['executed']})",
+        f"{result['executed']}; answered by the driver without the engine: {result['direct']})",
         f"- seeds: {', '.join(map(str, result['seeds']))} (sandbox seed {harness.SEED}, "
         f"scale {result['scale']})",
         f"- time: {result['seconds']:.0f} s",

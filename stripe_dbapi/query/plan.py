@@ -155,6 +155,31 @@ class Scan:
 
 
 @dataclass(frozen=True)
+class DirectFilter:
+    """One filter the driver re-applies itself: `column IN values` (`=` is one value),
+    `column IS NULL` ("null") or `IS NOT NULL` ("not_null")."""
+
+    column: str
+    op: Literal["in", "null", "not_null"]
+    values: tuple[str | int | bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Direct:
+    """A query answered from its one scan's pages without the engine (query/direct.py).
+
+    `shape_sql` is the query's projection over the scan of `table` with no WHERE: the engine binds it
+    once over no rows for the names and types of its output. `sources` names the scan
+    column of each output column, in order; a row is kept when every filter holds.
+    """
+
+    table: str
+    shape_sql: str
+    sources: tuple[str, ...]
+    filters: tuple[DirectFilter, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """A query's scans and the SQL the engine runs over them."""
 
@@ -164,3 +189,4 @@ class Plan:
     engine_work: tuple[str, ...] = ()
     reads_twice: bool = False  # the engine reads a scan more than once (PIVOT): materialize it
     row_wise: bool = False  # filters and projections of one scan: run page by page
+    direct: Direct | None = None  # answered without the engine (query/direct.py)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +26,17 @@ from sqlglot import exp
 from stripe_dbapi import typemap
 from stripe_dbapi.catalog.model import DIALECT, VARCHAR, Catalog, Table
 from stripe_dbapi.exceptions import Error, InternalError, ProgrammingError
-from stripe_dbapi.query import analysis, calls, joins, memo, pushdown, rewrites, search, statement
+from stripe_dbapi.query import (
+    analysis,
+    calls,
+    direct,
+    joins,
+    memo,
+    pushdown,
+    rewrites,
+    search,
+    statement,
+)
 from stripe_dbapi.query import params as sqlparams
 from stripe_dbapi.query.analysis import ScanFacts, TableRef
 from stripe_dbapi.query.calls import Calls, Exactness
@@ -41,6 +51,10 @@ logger = logging.getLogger(__name__)
 # a table joined by id; on a smaller table a keyed read costs at most 20 requests.
 KEYED_MAX_CALLS = 20
 
+DIRECT_NOTE = (
+    "answered by the driver from each page (columns as they are, equality and NULL "
+    "filters re-applied): the engine only names the columns"
+)
 REFERENCE_NOTE = "Pushdown=false: reference read (every row of the table; the engine filters)"
 
 
@@ -61,8 +75,13 @@ def plan_query(
     engine's scalar functions, the proof a query may run page by page (see analysis);
     `now` the time a `now()` bound is computed at (unix seconds; default: the clock).
     """
+    key = memo.plan_key(sql, params, catalog, scalars, (use_search, pushdown))
+    kept = memo.kept_plan(key) if key is not None else None
+    if kept is not None:
+        return kept
+    clock = _Clock(now)
     try:
-        return _plan(sql, catalog, params, use_search, pushdown, scalars, now)
+        plan = _plan(sql, catalog, params, use_search, pushdown, scalars, clock)
     except Error:
         raise
     except RecursionError:
@@ -75,6 +94,24 @@ def plan_query(
             f"stripe_dbapi could not plan this query ({type(exc).__name__}: {exc}); "
             "please report it with the query."
         ) from exc
+    if key is not None and not clock.read:
+        memo.keep_plan(key, plan)
+    return plan
+
+
+class _Clock:
+    """The plan's time, read only for a `now()` bound (pushdown.py): a plan that never
+    read it is the same plan at any time, and may be kept (memo.py)."""
+
+    def __init__(self, now: float | None) -> None:
+        self._now = now
+        self.read = False
+
+    def __call__(self) -> float:
+        self.read = True
+        if self._now is None:
+            self._now = time.time()
+        return self._now
 
 
 def _plan(
@@ -84,7 +121,7 @@ def _plan(
     use_search: bool,
     pushdown_on: bool,
     scalars: frozenset[str],
-    now: float | None,
+    now: _Clock,
 ) -> Plan:
     if not isinstance(sql, str):
         raise ProgrammingError(f"The query must be a string, not {type(sql).__name__}.")
@@ -106,7 +143,6 @@ def _plan(
     else:
         rewrites.unix_seconds_as_timestamps(tree, [catalog.tables[r.table] for r in refs])
     row_wise = pushdown_on and len(refs) == 1 and analysis.is_row_wise(tree, scalars)
-    now = time.time() if now is None else now
     positional = _positional(tree)
     facts = {i: _columns_only(f) for i, f in found.facts.items()} if positional else found.facts
     scans = tuple(
@@ -122,8 +158,12 @@ def _plan(
     for ref, scan in zip(refs, scans):
         ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
     work = _engine_work(tree)
+    answered = None
     if row_wise:
+        answered = direct.direct_form(tree, scans[0], catalog.tables[scans[0].table])
         work = (*work, "runs on each page as it arrives")
+        if answered is not None:
+            work = (*work, DIRECT_NOTE)
     reads_twice = tree.find(exp.Pivot) is not None
     return Plan(
         tree.sql(DIALECT),
@@ -132,6 +172,7 @@ def _plan(
         engine_work=work,
         reads_twice=reads_twice,
         row_wise=row_wise,
+        direct=answered,
     )
 
 
@@ -167,7 +208,7 @@ def _plan_scan(
     facts: ScanFacts | None,
     catalog: Catalog,
     use_search: bool,
-    now: float,
+    now: Callable[[], float],
 ) -> Scan:
     table = catalog.tables[ref.table]
     facts = facts or ScanFacts(all_columns=True)
@@ -299,7 +340,7 @@ def _reference_scan(
         else:
             keep.add(parent.column.lower())
     types = {name: kind for name, kind in _pushable(table).items() if name in keep}
-    bounds, _ = pushdown.collect(facts.predicates, ref.alias, types, 0.0)
+    bounds, _ = pushdown.collect(facts.predicates, ref.alias, types, lambda: 0.0)
     built = calls.build(table, catalog, bounds, table.column_names)
     if built.fanout is not None:
         built = replace(built, fanout=replace(built.fanout, embedded=None))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,7 +227,10 @@ Use = tuple[str | None, bool]  # the column a predicate constrains, and whether 
 
 
 def collect(
-    predicates: list[exp.Expr], alias: str, column_types: dict[str, str], now: float
+    predicates: list[exp.Expr],
+    alias: str,
+    column_types: dict[str, str],
+    now: Callable[[], float],
 ) -> tuple[dict[str, Bounds], list[Use]]:
     """Bounds per column of `alias` from `predicates`, and for each predicate the column
     it constrains (None: not a constraint a call can send; the engine applies it) and
@@ -234,7 +238,8 @@ def collect(
 
     `column_types` maps the lower-cased names of the columns that may be pushed to their
     catalog types. A predicate is used when it compares one of those columns with a
-    constant exactly as the engine would; `now` is the plan's time, in unix seconds.
+    constant exactly as the engine would; `now()` is the plan's time, in unix seconds,
+    read only for a `now()` bound (a plan that never reads it may be kept, memo.py).
     """
     bounds: dict[str, Bounds] = {}
     used: list[Use] = []
@@ -264,7 +269,7 @@ _UNIT_SECONDS = {
 
 
 def _moving_lower_bound(
-    pred: exp.Expr, alias: str, column_types: dict[str, str], now: float
+    pred: exp.Expr, alias: str, column_types: dict[str, str], now: Callable[[], float]
 ) -> tuple[str, float] | None:
     """(column, seconds) for `ts_col >[=] now() [± INTERVAL n unit]` (or `current_date`).
 
@@ -284,15 +289,16 @@ def _moving_lower_bound(
     return None if seconds is None else (name, float(math.floor(seconds)))
 
 
-def _now_expression(node: exp.Expr, now: float) -> float | None:
+def _now_expression(node: exp.Expr, now: Callable[[], float]) -> float | None:
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.CurrentTimestamp) or (
         isinstance(node, exp.Anonymous) and node.name.lower() in _NOW and not node.expressions
     ):
-        return now
+        return now()
     if isinstance(node, exp.CurrentDate):
-        return now - now % 86400  # midnight UTC: the engine runs with TimeZone=UTC
+        seconds = now()
+        return seconds - seconds % 86400  # midnight UTC: the engine runs with TimeZone=UTC
     if isinstance(node, (exp.Sub, exp.Add)):
         base = _now_expression(node.this, now)
         span = _interval_seconds(node.expression, isinstance(node.this, exp.CurrentDate))

@@ -42,6 +42,7 @@ class Answer:
     rows: tuple[tuple[Any, ...], ...] | None
     error: str | None = None
     message: str = ""
+    direct: bool = False  # answered by the driver without the engine (query/direct.py)
 
     def show(self, limit: int = 8) -> str:
         if self.rows is None:
@@ -78,7 +79,8 @@ def run(conn: stripe_dbapi.Connection, sql: str, params: Sequence[Any]) -> Answe
     cur = conn.cursor()
     try:
         cur.execute(sql, list(params) if params else None)
-        return Answer(tuple(tuple(r) for r in cur.fetchall()))
+        direct = cur.plan is not None and cur.plan.direct is not None
+        return Answer(tuple(tuple(r) for r in cur.fetchall()), direct=direct)
     except Error as exc:
         return Answer(None, type(exc).__name__, str(exc))
     finally:
@@ -175,6 +177,7 @@ class Differ:
         self.searching = stripe_dbapi.connect(base + ";UseSearch=true")
         self.reference = stripe_dbapi.connect(base + ";Pushdown=false")
         self.queries_run = 0
+        self.answered_directly = 0  # of the Pushdown=true answers (query/direct.py)
         samples, tables = read_samples(self.reference, load_catalog())
         self.context = Context(load_catalog(), tables, samples)
 
@@ -183,6 +186,7 @@ class Differ:
         self.queries_run += 1
         conn = self.searching if query.use_search else self.pushed
         pushed = run(conn, query.sql, query.params)
+        self.answered_directly += pushed.direct
         reference = run(self.reference, query.unlimited or query.sql, query.params)
         return pushed, reference
 

@@ -141,3 +141,66 @@ def test_the_memo_is_bounded(analyses: list[str]) -> None:
     assert len(memo._kept) == memo.KEPT
     _plan("SELECT id FROM charges WHERE customer = ?", ["cus_0"])  # pushed out: analysed anew
     assert len(analyses) == memo.KEPT + 11
+
+
+def test_a_plan_that_never_read_the_clock_is_kept_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo.forget()
+    from stripe_dbapi.query import planner
+
+    parsed: list[str] = []
+    real = planner._plan
+
+    def counted(sql: Any, *args: Any) -> Any:
+        parsed.append(sql)
+        return real(sql, *args)
+
+    monkeypatch.setattr(planner, "_plan", counted)
+    sql = "SELECT * FROM charges WHERE customer = ?"
+    one = _plan(sql, ["cus_1"])
+    assert _plan(sql, ["cus_1"]) is one  # frozen values only: shared, not copied
+    assert _plan(sql, ["cus_1"], now=NOW + 86400) is one  # the clock was not read
+    assert len(parsed) == 1
+    # The settings that shape a plan are part of its key.
+    searched = _plan(sql, ["cus_1"], use_search=True)
+    reference = plan_query(sql, CATALOG, ["cus_1"], pushdown=False, scalars=scalar_functions())
+    assert len(parsed) == 3
+    assert searched is not one and reference is not one
+    assert [c.describe() for c in reference.scans[0].calls] != [
+        c.describe() for c in one.scans[0].calls
+    ]
+    # So are the engine's scalar functions (they decide what runs page by page).
+    plan_query(sql, CATALOG, ["cus_1"], scalars=frozenset())
+    assert len(parsed) == 4
+    memo.forget()
+    assert _plan(sql, ["cus_1"]) is not one
+    assert len(parsed) == 5
+
+
+def test_a_plan_that_read_the_clock_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo.forget()
+    for sql in (
+        "SELECT id FROM charges WHERE created >= now() - INTERVAL 1 DAY",
+        "SELECT id FROM charges WHERE created >= current_date",
+    ):
+        early = _plan(sql, now=NOW)
+        assert _plan(sql, now=NOW) is not early
+        late = _plan(sql, now=NOW + 86400)
+        assert early.scans[0].calls[0].describe() != late.scans[0].calls[0].describe()
+    assert memo._plans == {}
+    memo.forget()
+
+
+def test_an_error_is_never_kept() -> None:
+    memo.forget()
+    sql = "SELECT nope FROM charges WHERE customer = ?"
+    assert _plan(sql, ["cus_1"]).startswith("ProgrammingError")
+    assert memo._plans == {}
+    memo.forget()
+
+
+def test_kept_plans_are_bounded() -> None:
+    memo.forget()
+    for n in range(memo.KEPT + 10):
+        _plan("SELECT id FROM charges WHERE customer = ?", [f"cus_{n}"])
+    assert len(memo._plans) == memo.KEPT
+    memo.forget()

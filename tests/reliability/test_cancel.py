@@ -108,10 +108,18 @@ def test_query_timeout_stops_the_source_of_a_keyed_join(scripted):
         assert time.monotonic() - started < 4
 
 
-def test_query_timeout_also_bounds_streaming_fetches(scripted):
+# Page by page through the engine, and answered by the driver itself (query/direct.py).
+PAGE_BY_PAGE = pytest.mark.parametrize(
+    "sql, direct", [("SELECT upper(id) FROM customers", False), ("SELECT id FROM customers", True)]
+)
+
+
+@PAGE_BY_PAGE
+def test_query_timeout_also_bounds_streaming_fetches(scripted, sql, direct):
     server = slow_pages(scripted, delay=0.05)
     with fast_connect(server.dsn(QueryTimeout=1, MaxConcurrency=1)) as conn:
-        cur = conn.cursor().execute("SELECT id FROM customers")
+        cur = conn.cursor().execute(sql)
+        assert cur.plan is not None and (cur.plan.direct is not None) == direct
         started = time.monotonic()
         with pytest.raises(stripe_dbapi.OperationalError, match="QueryTimeout"):
             while cur.fetchmany(50):
@@ -121,15 +129,17 @@ def test_query_timeout_also_bounds_streaming_fetches(scripted):
             cur.fetchone()  # no silent end of the result after the error
 
 
-def test_query_timeout_holds_while_execute_awaits_the_first_page(scripted):
+@PAGE_BY_PAGE
+def test_query_timeout_holds_while_execute_awaits_the_first_page(scripted, sql, direct):
     # A page-by-page query runs on its first page inside execute() (engine.Result).
     server = slow_pages(scripted, delay=1.5)
     with fast_connect(server.dsn(QueryTimeout=1, MaxConcurrency=1)) as conn:
         cur = conn.cursor()
         started = time.monotonic()
         with pytest.raises(stripe_dbapi.OperationalError, match="QueryTimeout=1 s"):
-            cur.execute("SELECT id FROM customers")
+            cur.execute(sql)
         assert cur.plan is not None and cur.plan.row_wise
+        assert (cur.plan.direct is not None) == direct
         assert time.monotonic() - started < 4
         assert cur.execute("SELECT 1").fetchall() == [(1,)]
 
@@ -226,6 +236,20 @@ def test_ctrl_c_ends_the_cli_at_once_with_exit_code_130(tmp_path, sql):
     assert "Traceback" not in err
 
 
+def test_ctrl_c_while_a_direct_answer_streams_is_a_keyboard_interrupt(scripted):
+    server = slow_pages(scripted, delay=0.05, pages=60)
+    with fast_connect(server.dsn(MaxConcurrency=1)) as conn:
+        cur = conn.cursor().execute("SELECT id FROM customers")
+        assert cur.plan is not None and cur.plan.direct is not None
+        threading.Timer(0.8, _thread.interrupt_main).start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            while cur.fetchmany(10):
+                pass
+        assert time.monotonic() - started < 2
+        assert cur.execute("SELECT 1").fetchall() == [(1,)]
+
+
 def test_ctrl_c_while_pages_stream_is_a_keyboard_interrupt(scripted):
     server = slow_pages(scripted, delay=0.05, pages=60)
     with fast_connect(server.dsn(MaxConcurrency=1)) as conn:
@@ -238,15 +262,19 @@ def test_ctrl_c_while_pages_stream_is_a_keyboard_interrupt(scripted):
         assert cur.execute("SELECT 1").fetchall() == [(1,)]
 
 
-def test_ctrl_c_while_execute_awaits_the_first_page_is_a_keyboard_interrupt(scripted):
+@PAGE_BY_PAGE
+def test_ctrl_c_while_execute_awaits_the_first_page_is_a_keyboard_interrupt(
+    scripted, sql, direct
+):
     server = slow_pages(scripted, delay=1.0)
     with fast_connect(server.dsn(MaxConcurrency=1)) as conn:
         cur = conn.cursor()
         threading.Timer(0.3, _thread.interrupt_main).start()
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
-            cur.execute("SELECT id FROM customers")
+            cur.execute(sql)
         assert cur.plan is not None and cur.plan.row_wise
+        assert (cur.plan.direct is not None) == direct
         assert time.monotonic() - started < 3
         assert cur.execute("SELECT 1").fetchall() == [(1,)]
 

@@ -3,7 +3,8 @@
 A page-by-page query runs the engine once per run of pages, the first run inside
 execute(): its result is the description, so a one-page answer is one engine query, not
 a query over no rows for the description and another over the page. Only a scan that
-yields no page at all runs the query over no rows.
+yields no page at all runs the query over no rows. A Direct plan (query/direct.py) runs
+no engine query over pages at all: its shape is bound once per connection.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def _a_customer_with_charges(sandbox: SandboxServer) -> tuple[str, int]:
 def test_a_one_page_answer_runs_the_engine_once(conn, sandbox, engine_queries):
     customer, n = _a_customer_with_charges(sandbox)
     cur = conn.cursor()
-    cur.execute("SELECT * FROM charges WHERE customer = ?", [customer])
-    assert cur.plan.row_wise
+    cur.execute("SELECT *, amount * 2 AS twice FROM charges WHERE customer = ?", [customer])
+    assert cur.plan.row_wise and cur.plan.direct is None
     assert _rows(engine_queries) == [n]  # in execute(): the description came from the page
     assert [d[0] for d in cur.description][:3] == ["id", "object", "amount"]
     assert dict((d[0], d[1]) for d in cur.description)["created"] == "TIMESTAMP WITH TIME ZONE"
@@ -65,6 +66,32 @@ def test_a_one_page_answer_runs_the_engine_once(conn, sandbox, engine_queries):
     assert len(rows) == n and {r[15] for r in rows} == {customer}
     assert _rows(engine_queries) == [n]
     assert conn.request_count == 2  # the connection check and the one page
+
+
+def test_a_direct_answer_runs_no_engine_query(conn, sandbox, engine_queries, monkeypatch):
+    from stripe_dbapi.engine import Engine
+
+    bound: list[bool] = []  # per call: whether the shape was bound (not kept yet)
+    real = Engine.shape
+
+    def counted(self: Engine, con: Any, direct: Any, name: str, stream: Any) -> Any:
+        bound.append((direct.table, direct.shape_sql, stream) not in self._shapes)
+        return real(self, con, direct, name, stream)
+
+    monkeypatch.setattr(Engine, "shape", counted)
+    customer, n = _a_customer_with_charges(sandbox)
+    cur = conn.cursor()
+    for _ in range(3):
+        cur.execute("SELECT * FROM charges WHERE customer = ?", [customer])
+        assert cur.plan.direct is not None
+        assert dict((d[0], d[1]) for d in cur.description)["created"] == (
+            "TIMESTAMP WITH TIME ZONE"
+        )
+        rows = cur.fetchall()
+        assert len(rows) == n and {r[15] for r in rows} == {customer}
+    assert engine_queries == []
+    assert bound == [True, False, False]
+    assert conn.request_count == 4  # the connection check and one page per query
 
 
 def test_no_page_at_all_runs_the_query_over_no_rows_once(conn, engine_queries):
@@ -90,7 +117,7 @@ def test_a_first_page_that_filters_everything_out_keeps_its_description(
 
 def test_runs_of_pages_double_after_the_first_page(conn, sandbox, engine_queries):
     cur = conn.cursor()
-    cur.execute("SELECT id FROM charges")
+    cur.execute("SELECT id, amount + 1 FROM charges")
     assert len(engine_queries) == 1
     assert len(cur.fetchall()) == len(sandbox.dataset["charges"])
     chunks = [pages for _, pages in engine_queries]
