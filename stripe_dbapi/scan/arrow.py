@@ -80,8 +80,23 @@ class _Layout:
     rules: dict[str, tuple[typemap.TypeRule, pa.DataType]]
 
 
+_LAYOUTS_MAX = 512
+# (id of the table, columns) → (the table, its layout): the table is kept with its entry,
+# so its id names no other table while the entry lives. Looking 48 columns' types up per
+# page cost a small query a few hundred microseconds (issue #15).
+_layouts: dict[tuple[int, tuple[str, ...]], tuple[Table, _Layout]] = {}
+
+
 def _layout(table: Table, columns: tuple[str, ...]) -> _Layout:
-    return _layout_of(tuple((name, _column(table, name).type) for name in columns))
+    key = (id(table), columns)
+    found = _layouts.get(key)
+    if found is not None and found[0] is table:
+        return found[1]
+    layout = _layout_of(tuple((name, _column(table, name).type) for name in columns))
+    if len(_layouts) >= _LAYOUTS_MAX:
+        _layouts.clear()
+    _layouts[key] = (table, layout)
+    return layout
 
 
 @lru_cache(maxsize=512)
