@@ -234,6 +234,7 @@ class Result:
         self._session = session
         con = self._con = session.con
         self._names = list(streams)
+        views_before = session.views_left  # an earlier result's, left to release() to clean
         if streams:
             session.views_left = True  # until close() has unregistered them
         self._failure: list[BaseException] = []
@@ -246,7 +247,7 @@ class Result:
         try:
             check_sql(sql, session.engine.refused_functions)
             if direct is not None and len(streams) == 1:
-                self._start_direct(direct, *next(iter(streams.items())))
+                self._start_direct(direct, views_before, *next(iter(streams.items())))
                 return
             if row_wise and len(streams) == 1:
                 self._start_page_by_page(sql, *next(iter(streams.items())))
@@ -292,7 +293,11 @@ class Result:
         self._pages = self._page_batches(table, runs)
 
     def _start_direct(
-        self, direct: Direct, name: str, stream: tuple[pa.Schema, Iterator[pa.RecordBatch]]
+        self,
+        direct: Direct,
+        views_before: bool,
+        name: str,
+        stream: tuple[pa.Schema, Iterator[pa.RecordBatch]],
     ) -> None:
         """Name and type the output as the engine would, then wait for the first page (as
         execute() does for a page-by-page run) and answer each page in Arrow."""
@@ -301,13 +306,15 @@ class Result:
         columns, types, out = self._call(
             functools.partial(engine.shape, self._con, direct, name, schema)
         )
-        self._names = []  # the shape was bound over a registration of its own, gone now
-        self._session.views_left = False
+        # The shape was bound over a registration of its own, gone now: this result
+        # leaves no view, and an earlier one's are still release()'s to clean.
+        self._names = []
+        self._session.views_left = views_before
         self.description = [(n, t) for n, t in zip(columns, types)]
         self._schema = _utc_schema(out, types)
+        answer = DirectAnswer(direct, schema, self._schema)
         pages = self._runs = self._guard(batches)
         first = next(pages, None)
-        answer = DirectAnswer(direct, schema, self._schema)
         self._pages = answer.batches(itertools.chain([] if first is None else [first], pages))
 
     def _page_batches(

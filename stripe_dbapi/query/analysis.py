@@ -40,6 +40,47 @@ class TableRef:
     alias: str
 
 
+# What a reference to a Stripe table may carry besides its name and alias. The planner
+# replaces the reference by its scan and keeps its joins (a parenthesized join); a sample,
+# a PIVOT/UNPIVOT or column aliases (`AS c(a, b)`) apply to the table's rows as the engine
+# reads them, so such a reference is made `(SELECT * FROM t) AS alias <those>` first.
+_DERIVED_ARGS = ("sample", "pivots")
+_REFERENCE_ARGS = {"this", "db", "catalog", "alias", "joins", *_DERIVED_ARGS}
+_CLAUSE_NAMES = {
+    "hints": "table hint",
+    "when": "time-travel",
+    "version": "time-travel",
+    "system_time": "time-travel",
+    "changes": "CHANGES",
+    "partition": "PARTITION",
+    "only": "ONLY",
+    "ordinality": "WITH ORDINALITY",
+    "indexed": "INDEXED BY",
+}
+
+
+def _plain_reference(node: exp.Table) -> exp.Table:
+    """The table reference to scan: `node` itself, or, when it carries a sample, a pivot
+    or column aliases, the plain reference inside the derived table that now holds them.
+    Dropping them with the reference would answer over the raw rows without a word."""
+    for key, value in node.args.items():
+        if value and key not in _REFERENCE_ARGS:
+            clause = _CLAUSE_NAMES.get(key, key.upper())
+            raise ProgrammingError(f"A Stripe table takes no {clause} clause (`{node.name}`).")
+    alias = node.args.get("alias")
+    columns = list(alias.columns) if isinstance(alias, exp.TableAlias) else []
+    if not columns and not any(node.args.get(key) for key in _DERIVED_ARGS):
+        return node
+    inner = exp.Table(this=node.this.copy(), db=node.args.get("db"), catalog=node.args.get("catalog"))
+    derived = exp.Subquery(
+        this=exp.select("*").from_(inner),
+        alias=exp.TableAlias(this=exp.to_identifier(node.alias_or_name), columns=columns),
+        **{key: node.args[key] for key in (*_DERIVED_ARGS, "joins") if node.args.get(key)},
+    )
+    node.replace(derived)
+    return inner
+
+
 def table_refs(tree: exp.Expr, catalog: Catalog) -> list[TableRef]:
     """Every reference to a Stripe table, tagged in the tree with its scan index."""
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
@@ -63,6 +104,7 @@ def table_refs(tree: exp.Expr, catalog: Catalog) -> list[TableRef]:
             raise ProgrammingError(
                 f"Unknown table `{node.name}`{did_you_mean(name, list(catalog.tables))}"
             )
+        node = _plain_reference(node)
         alias = node.alias_or_name
         node.meta[_META_KEY] = len(refs)
         node.set("db", None)
@@ -131,6 +173,11 @@ def analyse(
     """
     if not refs:
         return Analysis(ok=True)
+    if tree.find(exp.TableSample) is not None:
+        # A sample is drawn before the WHERE and the LIMIT of its scope (DuckDB's order):
+        # sending either to Stripe would sample other rows. Nothing is pushed.
+        logger.debug("no pushdown: the query samples rows")
+        return Analysis()
     if sum(1 for node in tree.walk() if isinstance(node, exp.And)) > MAX_ANALYSED_ANDS:
         # sqlglot's qualification takes time quadratic in the length of an AND chain
         # (1,500 conditions: ~20 s); such generated queries run without pushdown.
@@ -433,8 +480,8 @@ def is_row_wise(tree: exp.Expr, scalars: frozenset[str]) -> bool:
     depends on one input row only: the engine may then run it on each page as it arrives
     (the first row after one page), since the union of the per-page answers is the answer.
     """
-    if not isinstance(tree, exp.Select):
-        return False
+    if not isinstance(tree, exp.Select) or tree.find(exp.TableSample) is not None:
+        return False  # a sample per page would be one sample per page
     if any(value for key, value in tree.args.items() if key not in _ROW_WISE_ARGS):
         return False  # joins, GROUP BY, ORDER BY, LIMIT, DISTINCT, WITH, QUALIFY …
     return row_wise_expressions(tree, scalars)

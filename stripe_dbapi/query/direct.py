@@ -58,9 +58,28 @@ def direct_form(tree: exp.Expr, scan: Scan, table: Table) -> Direct | None:
             if found is None:
                 return None
             filters.append(found)
+    return Direct(scan.table, _shape_sql(tree), tuple(sources), tuple(filters))
+
+
+# A value of each literal type that stands for every other in the shape's WHERE.
+_STAND_INS = {str: "''", int: "0", bool: "TRUE"}
+
+
+def _shape_sql(tree: exp.Select) -> str:
+    """The query with each filter literal replaced by a stand-in of its type: the engine
+    binds it over no rows, so it resolves every name of the WHERE as well as of the
+    projection (its rules, not ours: `"ä".paid` does not name `"Ä"`) and rejects what it
+    would reject, while one binding serves every value of the same filters."""
     shape = tree.copy()
-    shape.set("where", None)
-    return Direct(scan.table, shape.sql(DIALECT), tuple(sources), tuple(filters))
+    where = shape.args.get("where")
+    if where is not None:
+        for node in list(where.find_all(exp.Literal, exp.Boolean)):
+            if isinstance(node.parent, exp.Neg):
+                node = node.parent
+            value = _literal(node)
+            if value is not _LITERAL_MISSING:
+                node.replace(exp.maybe_parse(_STAND_INS[type(value)], dialect=DIALECT))
+    return shape.sql(DIALECT)
 
 
 _ARGS = {"expressions", "from_", "from", "where"}

@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from stripe_dbapi.catalog.model import DIALECT
-from stripe_dbapi.exceptions import NotSupportedError, ProgrammingError
+from stripe_dbapi.exceptions import DataError, NotSupportedError, ProgrammingError
 
 
 def literal(value: Any) -> exp.Expr:
@@ -37,6 +37,7 @@ def literal(value: Any) -> exp.Expr:
             raise ProgrammingError(f"Parameter value {value} is not a finite number.")
         return exp.cast(exp.Literal.string(str(value)), "DECIMAL(38, 12)")
     if isinstance(value, str):
+        check_text(value, "A parameter")
         return exp.Literal.string(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
@@ -65,6 +66,19 @@ def _number(text: str, negative: bool) -> exp.Expr:
     if negative:
         return exp.Neg(this=exp.Literal.number(text[1:]))
     return exp.Literal.number(text)
+
+
+def check_text(text: str, what: str) -> None:
+    """Raise DataError unless `text` can be written as UTF-8: a lone surrogate (from a
+    bad decode, say) is no text for the engine, nor for a Stripe request, which used to
+    fail as a connection error."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataError(
+            f"{what} holds a lone surrogate ({text[exc.start]!r} at position {exc.start}), "
+            "which is not text."
+        ) from None
 
 
 def bind(tree: exp.Expr, params: Sequence[Any] | Mapping[str, Any] | None) -> exp.Expr:

@@ -168,8 +168,9 @@ class DirectFilter:
 class Direct:
     """A query answered from its one scan's pages without the engine (query/direct.py).
 
-    `shape_sql` is the query's projection over the scan of `table` with no WHERE: the engine binds it
-    once over no rows for the names and types of its output. `sources` names the scan
+    `shape_sql` is the query with its filter literals replaced by stand-ins of their types:
+    the engine binds it once over no rows, for the names and types of its output (and so
+    that every name in it resolves by the engine's rules). `sources` names the scan
     column of each output column, in order; a row is kept when every filter holds.
     """
 

@@ -53,7 +53,7 @@ KEYED_MAX_CALLS = 20
 
 DIRECT_NOTE = (
     "answered by the driver from each page (columns as they are, equality and NULL "
-    "filters re-applied): the engine only names the columns"
+    "filters re-applied): the engine binds the query once, over no rows"
 )
 REFERENCE_NOTE = "Pushdown=false: reference read (every row of the table; the engine filters)"
 
@@ -125,6 +125,7 @@ def _plan(
 ) -> Plan:
     if not isinstance(sql, str):
         raise ProgrammingError(f"The query must be a string, not {type(sql).__name__}.")
+    sqlparams.check_text(sql, "The query")
     explain, sql = statement.split_explain(sql)
     tree = statement.parse(sql)
     sqlparams.bind(tree, params)
@@ -156,7 +157,10 @@ def _plan(
     if positional:
         scans = tuple(_in_stripe_order(scan) for scan in scans)
     for ref, scan in zip(refs, scans):
-        ref.node.replace(_scan_relation(scan, catalog.tables[scan.table], ref.alias))
+        relation = _scan_relation(scan, catalog.tables[scan.table], ref.alias)
+        if ref.node.args.get("joins"):
+            relation.set("joins", ref.node.args["joins"])  # `FROM (a JOIN b ON …)`
+        ref.node.replace(relation)
     work = _engine_work(tree)
     answered = None
     if row_wise:

@@ -315,3 +315,89 @@ def test_pivot_reads_its_input_twice_and_still_answers(conn, sandbox):
     names = [d[0] for d in cur.description]
     rows = {r[0]: dict(zip(names[1:], r[1:])) for r in cur.fetchall()}
     assert rows == {s: {k: counts.get(k, 0) for k in names[1:]} for s, counts in expected.items()}
+
+
+# -- clauses on a table reference: kept, or refused; never dropped with the reference ------
+
+
+def test_a_table_sample_is_drawn_from_the_table(conn, sandbox):
+    # The planner replaces `charges` by its scan; the sample went with the reference and
+    # every row came back (1,000 of 5,000 pages' worth, no error).
+    cur = conn.cursor()
+    assert len(cur.execute("SELECT id FROM charges TABLESAMPLE 5 ROWS").fetchall()) == 5
+    assert cur.execute("SELECT count(*) FROM charges AS c TABLESAMPLE 7 ROWS").fetchall() == [(7,)]
+    assert not cur.plan.row_wise  # one sample, not one per page
+
+
+def _a_busy_customer(sandbox: SandboxServer) -> tuple[str, int]:
+    counts = Counter(c["customer"] for c in sandbox.dataset["charges"] if c.get("customer"))
+    return counts.most_common(1)[0]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) FROM charges WHERE customer = ? USING SAMPLE 5 ROWS",
+        "SELECT count(*) FROM (SELECT * FROM charges) TABLESAMPLE 5 ROWS WHERE customer = ?",
+        "SELECT count(*) FROM charges TABLESAMPLE 5 ROWS WHERE customer = ?",
+    ],
+)
+def test_a_sample_is_drawn_before_the_where_so_nothing_is_sent_to_stripe(conn, sandbox, sql):
+    # DuckDB samples before the WHERE: 5 of all charges, then the customer's among them.
+    # Sending `customer=` to Stripe sampled 5 of the customer's own charges instead.
+    customer, n = _a_busy_customer(sandbox)
+    assert n >= 10
+    sandbox.reset_log()
+    counts = {conn.cursor().execute(sql, [customer]).fetchone()[0] for _ in range(5)}
+    assert max(counts) < 5  # the customer holds well under half the charges
+    assert all("customer" not in flat(r) for r in api_requests(sandbox))
+
+
+def test_unpivot_and_pivot_on_a_table_apply_to_its_rows(conn, sandbox):
+    charges = sandbox.dataset["charges"]
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT k, count(*) FROM charges UNPIVOT (v FOR k IN (amount, amount_refunded)) "
+        "GROUP BY k ORDER BY k"
+    )
+    assert cur.fetchall() == [("amount", len(charges)), ("amount_refunded", len(charges))]
+    cur.execute(
+        "SELECT count(*) FROM charges c UNPIVOT (v FOR k IN (amount, amount_refunded)) "
+        "WHERE k = 'amount' AND v >= 0"
+    )
+    assert cur.fetchall() == [(len(charges),)]
+    cur.execute(
+        "SELECT * FROM (SELECT paid FROM charges) AS p PIVOT (count(*) FOR paid IN (true, false))"
+    )
+    paid = sum(1 for c in charges if c["paid"])
+    assert cur.fetchall() == [(paid, len(charges) - paid)]
+
+
+def test_column_aliases_on_a_table_rename_its_columns(conn, sandbox):
+    cur = conn.cursor()
+    cur.execute("SELECT c.charge_id, object FROM charges AS c(charge_id) ORDER BY 1")
+    assert [d[0] for d in cur.description] == ["charge_id", "object"]
+    assert cur.fetchall() == sorted((c["id"], "charge") for c in sandbox.dataset["charges"])
+
+
+def test_a_parenthesized_join_keeps_its_joins(conn, sandbox):
+    cur = conn.cursor()
+    plain = cur.execute(
+        "SELECT count(*) FROM charges c JOIN customers u ON u.id = c.customer"
+    ).fetchall()
+    assert plain[0][0] > 0
+    assert (
+        cur.execute(
+            "SELECT count(*) FROM (charges c JOIN customers u ON u.id = c.customer)"
+        ).fetchall()
+        == plain
+    )
+
+
+@pytest.mark.parametrize(
+    "clause, name",
+    [("WITH (NOLOCK)", "table hint"), ("AT (VERSION => 1)", "time-travel")],
+)
+def test_a_table_clause_the_driver_cannot_keep_is_refused(conn, clause, name):
+    with pytest.raises(stripe_dbapi.ProgrammingError, match=f"takes no {name} clause"):
+        conn.cursor().execute(f"SELECT count(*) FROM charges {clause}")

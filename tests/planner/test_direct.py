@@ -70,7 +70,9 @@ def test_accepted(sql: str, sources: tuple[str, ...], filters: tuple[DirectFilte
     expected = tuple(c for name in sources for c in (columns if name == "*" else (name,)))
     assert found.sources == expected
     assert found.filters == filters
-    assert "WHERE" not in found.shape_sql.upper()
+    # The engine binds the WHERE too, with stand-ins of the literals' types.
+    assert ("WHERE" in found.shape_sql) == bool(filters)
+    assert "cus_1" not in found.shape_sql and "100" not in found.shape_sql
 
 
 def test_a_parameter_is_a_literal() -> None:
@@ -138,3 +140,25 @@ def test_a_scan_that_casts_its_columns_is_left_to_the_engine() -> None:
 
 def test_the_reference_mode_never_answers_directly() -> None:
     assert _direct("SELECT id FROM charges WHERE customer = 'cus_1'", pushdown=False) is None
+
+
+def test_one_shape_serves_every_value() -> None:
+    sql = "SELECT id FROM charges WHERE customer = ? AND amount IN (?, ?) AND paid = ?"
+    one = _direct(sql, ["cus_1", 5, -7, True])
+    two = _direct(sql, ["it's", 9, 2**62, False])
+    assert one is not None and two is not None
+    assert one.shape_sql == two.shape_sql
+    assert one.filters != two.filters
+
+
+def test_text_that_is_not_utf8_is_a_data_error_before_any_plan() -> None:
+    # A lone surrogate is no text for the engine nor for a Stripe request (params.py).
+    import stripe_dbapi
+
+    for sql, params in (
+        ("SELECT id FROM charges WHERE customer = ?", ["\ud800"]),
+        ("SELECT id FROM charges WHERE customer IN ('a', ?)", ["x\udfff"]),
+        ("SELECT id FROM charges WHERE customer = '\ud800'", None),
+    ):
+        with pytest.raises(stripe_dbapi.DataError, match="lone surrogate"):
+            _direct(sql, params)

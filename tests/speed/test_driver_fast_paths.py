@@ -146,3 +146,79 @@ def test_json_columns_hold_exactly_what_stripe_sent(small: SandboxServer, connec
                     assert (None if text is None else json.loads(text)) == obj[name], name
                     checked += 1
         assert checked > 100, f"{table}: too few values compared ({checked})"
+
+
+def _same_error(fast: Any, plain: Any, sql: str, params: Any = None) -> type[Exception]:
+    """Both sides raise the same PEP 249 class, at execute(); the class."""
+    errors = []
+    for conn in (fast, plain):
+        with pytest.raises(stripe_dbapi.Error) as raised:
+            conn.cursor().execute(sql, params)
+        errors.append(raised.value)
+    assert type(errors[0]) is type(errors[1]), errors
+    return type(errors[0])
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # DuckDB folds ASCII only: `"ä"` does not name `"Ä"` (Python's lower() would).
+        'SELECT id FROM charges AS "Ä" WHERE "ä".paid = true',
+        'SELECT id FROM charges AS "ǅ" WHERE "ǆ".paid = true',
+        "SELECT id FROM customers AS \"\u212a\" WHERE k.delinquent = true",  # Kelvin sign
+        "SELECT id FROM charges AS c WHERE d.paid = true",
+    ],
+)
+def test_the_engine_resolves_a_direct_filter_s_names(connections: Any, sql: str) -> None:
+    fast, plain = connections
+    assert _same_error(fast, plain, sql) is stripe_dbapi.ProgrammingError
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id FROM charges WHERE description = ?",
+        "SELECT id FROM charges WHERE customer = 'cus_none' AND description = ?",
+        "SELECT id FROM customers WHERE id = 'cus_none' AND name IN ('a', ?)",
+    ],
+)
+def test_text_that_is_not_utf8_is_the_engine_s_data_error(connections: Any, sql: str) -> None:
+    # A lone surrogate: the engine refuses it at execute(), rows or no rows; the driver's
+    # own filter raised UnicodeEncodeError at fetch, or answered [] when no page came.
+    fast, plain = connections
+    assert _same_error(fast, plain, sql, ["\ud800"]) is stripe_dbapi.DataError
+
+
+def test_a_direct_filter_binds_once_for_every_value(connections: Any) -> None:
+    fast, _ = connections
+    cur = fast.cursor()
+    shapes = {
+        cur.execute("SELECT id FROM charges WHERE customer = ? AND paid = ?", [c, p]).plan.direct
+        and cur.plan.direct.shape_sql
+        for c, p in (("cus_1", True), ("cus_2", False), ("it's", True))
+    }
+    assert len(shapes) == 1 and None not in shapes
+    assert "cus_" not in next(iter(shapes))
+
+
+def test_a_direct_answer_leaves_an_earlier_result_s_views_to_be_cleaned(connections: Any) -> None:
+    # A result that could not unregister its scans marks the session; a Direct answer,
+    # which registers nothing of its own, must not clear the mark.
+    fast, _ = connections
+    cur = fast.cursor()
+    cur._session.views_left = True
+    cur.execute("SELECT id FROM charges WHERE paid = true").fetchall()
+    assert cur.plan.direct is not None
+    assert cur._session.views_left
+
+
+def test_text_that_is_not_utf8_is_never_sent_to_stripe(connections: Any) -> None:
+    # Pushed as `customer=`, it failed as the request's OperationalError ("failed
+    # (UnicodeEncodeError)"), as if Stripe were unreachable.
+    fast, plain = connections
+    for sql in (
+        "SELECT id FROM charges WHERE customer = ?",
+        "SELECT id FROM charges WHERE customer = '\ud800' AND paid = ?",
+    ):
+        params = ["\ud800"] if sql.endswith("?") and "paid" not in sql else [True]
+        assert _same_error(fast, plain, sql, params) is stripe_dbapi.DataError
